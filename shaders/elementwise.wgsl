@@ -1,0 +1,42 @@
+// The elementwise kernel: y[i] = APPLY(x[i], dy[i]) for i < n, with every activation and mode
+// substituted by src/kernels.ts, which fills the placeholders in double braces (a missing one is an error).
+//
+// Each thread handles PER_THREAD storage elements (vec4<f32> or f32), strided by the workgroup size
+// so that neighbouring threads touch neighbouring addresses. The grid may be 2D when there are more
+// than maxComputeWorkgroupsPerDimension groups; the element index comes from the flattened group id.
+
+struct Params {
+  n: u32,      // elements (f32) in this dispatch
+  x_off: u32,  // where each operand starts, in storage elements from its binding's start
+  dy_off: u32,
+  y_off: u32,
+  p: f32,      // the activation's parameter (m or alpha), 0 where it has none
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(2) var<storage, read_write> y: array<{{STORE}}>;
+{{X_BINDING}}
+{{DY_BINDING}}
+
+const WG: u32 = {{WORKGROUP_SIZE}}u;
+const PER_THREAD: u32 = {{PER_THREAD}}u;
+
+// z is x[i] as a vec4; APPLY may also read dy[i].
+fn apply(z: vec4<f32>, i: u32) -> vec4<f32> {
+  return {{APPLY}};
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let first = (wid.y * groups.x + wid.x) * WG * PER_THREAD + lid;
+  let count = {{COUNT}};
+  for (var k = 0u; k < PER_THREAD; k++) {
+    let i = first + k * WG;
+    if (i >= count) {
+      return;
+    }
+    {{BODY}}
+  }
+}

@@ -1,0 +1,91 @@
+// Numerical building blocks shared by every kernel. All work on vec4<f32> lanes.
+//
+// Why not the built-ins: on the software adapter (SwiftShader) `exp(NaN)` is +inf, `x != x` folds to
+// false, subnormals flush in arithmetic, comparisons and `exp`, and `exp` strays up to ~64 ULP near
+// its underflow edge. So NaN is detected from the bits, and exp is computed here (Cody–Waite range
+// reduction + a degree-7 polynomial) as a mantissa and a separate integer exponent, so that a
+// product like dy · e^x can be formed before anything underflows.
+
+fn is_nan(v: vec4<f32>) -> vec4<bool> {
+  return (bitcast<vec4<u32>>(v) & vec4(0x7fffffffu)) > vec4(0x7f800000u);
+}
+
+fn is_inf(v: vec4<f32>) -> vec4<bool> {
+  return (bitcast<vec4<u32>>(v) & vec4(0x7fffffffu)) == vec4(0x7f800000u);
+}
+
+// r, except NaN where z or dy is NaN. Needed because select/max/min and exp can turn NaN into a number.
+fn keep_nan(r: vec4<f32>, z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  return select(select(r, dy, is_nan(dy)), z, is_nan(z));
+}
+
+// The magnitude of r with the sign bit of s (so tanh(-0) = -0).
+fn with_sign_of(r: vec4<f32>, s: vec4<f32>) -> vec4<f32> {
+  let sign = bitcast<vec4<u32>>(s) & vec4(0x80000000u);
+  return bitcast<vec4<f32>>((bitcast<vec4<u32>>(r) & vec4(0x7fffffffu)) | sign);
+}
+
+// 2^e for integer e in [-126, 127], built from the exponent bits.
+fn pow2(e: vec4<i32>) -> vec4<f32> {
+  return bitcast<vec4<f32>>(bitcast<vec4<u32>>(e + vec4(127)) << vec4(23u));
+}
+
+// m · 2^e with a single rounding at the end, for m in [2^-4, 4] and any e. The scale is applied in
+// two halves so that neither factor over- or underflows before the final product does.
+fn scale2(m: vec4<f32>, e: vec4<i32>) -> vec4<f32> {
+  let ec = clamp(e, vec4(-252), vec4(252));
+  let e1 = ec >> vec4(1u);
+  return (m * pow2(e1)) * pow2(ec - e1);
+}
+
+// exp(x) = m · 2^e. m is in [0.70, 1.42], or exactly 0 when x = -inf.
+struct ExpParts {
+  m: vec4<f32>,
+  e: vec4<i32>,
+}
+
+const LOG2E: f32 = 1.44269504;
+// ln 2 split so that k · LN2_HI is exact for |k| < 2^12 (LN2_HI has 12 significant bits).
+const LN2_HI: f32 = 0.693115234375;
+const LN2_LO: f32 = 3.19461833e-05;
+
+// exp(x + carry), where carry is a small correction the caller knows x is missing (the rounding error
+// of a subtraction, for softmax); pass 0 otherwise. Accurate to about 1 ULP in m for all x.
+fn exp_parts_carry(x: vec4<f32>, carry: vec4<f32>) -> ExpParts {
+  // Below -400, e^x · (any two f32 factors) still rounds to 0; above 89, e^x overflows f32.
+  let xc = clamp(x, vec4(-400.0), vec4(89.0));
+  let k = round(xc * LOG2E);
+  let r = ((xc - k * LN2_HI) + carry) - k * LN2_LO; // |r| <= 0.347
+  // Taylor to degree 7: truncation error below 0.1 ULP on |r| <= 0.347.
+  let p = 1.0 + r * (1.0 + r * (0.5 + r * (0.166666667 + r * (0.0416666667 + r * (0.00833333333
+        + r * (0.00138888889 + r * 0.000198412698))))));
+  // exp(-inf) is exactly 0 (0xff800000 is -inf).
+  return ExpParts(select(p, vec4(0.0), bitcast<vec4<u32>>(x) == vec4(0xff800000u)), vec4<i32>(k));
+}
+
+fn exp_parts(x: vec4<f32>) -> ExpParts {
+  return exp_parts_carry(x, vec4(0.0));
+}
+
+fn exp_accurate(x: vec4<f32>) -> vec4<f32> {
+  let p = exp_parts(x);
+  return scale2(p.m, p.e);
+}
+
+// e^a - 1 for a <= 0 without cancellation: a Taylor polynomial near 0, e^a - 1 below -0.5 where the
+// subtraction loses at most a factor 1.6 of relative accuracy.
+fn expm1_nonpositive(a: vec4<f32>) -> vec4<f32> {
+  // Written as a · (1 + a · (...)) so that -0 stays -0. Truncation error below 0.01 ULP on [-0.5, 0].
+  let small = a * (1.0 + a * (0.5 + a * (0.166666667 + a * (0.0416666667 + a * (0.00833333333
+            + a * (0.00138888889 + a * (0.000198412698 + a * (2.48015873e-05 + a * 2.75573192e-06))))))));
+  return select(exp_accurate(a) - 1.0, small, a > vec4(-0.5));
+}
+
+// dy · (qm · 2^qe), for qm in [0.17, 1.42], rounded once: dy's own exponent is split off with frexp so
+// that a huge dy times a subnormal-sized derivative still gives the right normal result.
+fn mul_scaled(dy: vec4<f32>, qm: vec4<f32>, qe: vec4<i32>) -> vec4<f32> {
+  let d = frexp(dy);
+  let r = scale2(qm * d.fract, qe + d.exp);
+  // frexp(±inf) is undefined: there the product is ±inf, or NaN where the derivative is exactly 0.
+  return select(r, dy * qm, is_inf(dy));
+}

@@ -1,0 +1,116 @@
+// Acceptance intervals in the style of the WebGPU conformance suite: a float64 reference, turned into
+// the set of f32 results the contract accepts. Used by the tests, the demo's verification table and
+// the accuracy report.
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+const i32 = new Int32Array(f32.buffer);
+
+/** Smallest positive normal f32, 2^-126. */
+export const MIN_NORMAL_F32 = 2 ** -126;
+/** Largest finite f32. */
+export const MAX_F32 = 3.4028234663852886e38;
+
+export function isSubnormalF32(x: number): boolean {
+  return x !== 0 && Math.abs(x) < MIN_NORMAL_F32;
+}
+
+/** The f32 bit pattern of x (after rounding x to f32). */
+export function f32Bits(x: number): number {
+  f32[0] = x;
+  return u32[0]!;
+}
+
+/**
+ * The position of f32(x) on the line of f32 values, so that adjacent floats differ by 1 and
+ * ±0 are both 0. +Infinity sits one past the largest finite value. NaN has no position.
+ */
+export function f32Ordinal(x: number): number {
+  if (Number.isNaN(x)) throw new RangeError('f32Ordinal: NaN has no position on the f32 line');
+  f32[0] = x;
+  const bits = i32[0]!;
+  return bits >= 0 ? bits : -(bits & 0x7fffffff);
+}
+
+/** The f32 at a position on that line (inverse of f32Ordinal). */
+export function f32FromOrdinal(ord: number): number {
+  i32[0] = ord >= 0 ? ord : (-ord | 0x80000000);
+  return f32[0]!;
+}
+
+/** How many f32 steps lie between a and b (both rounded to f32); Infinity if either is NaN. */
+export function ulpDistance(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Infinity;
+  return Math.abs(f32Ordinal(a) - f32Ordinal(b));
+}
+
+/** The f32 results that the contract accepts for one element. */
+export interface Acceptance {
+  readonly contains: (value: number) => boolean;
+  /** For error messages: "[lo, hi]", "NaN", or "|v| <= 2^-126 with the sign of ..." */
+  readonly describe: string;
+}
+
+/**
+ * The f32 values within `ulps` steps of the correctly rounded f32 of `exact`.
+ * - NaN accepts only NaN. A non-NaN exact value never accepts NaN, and ±Infinity are never
+ *   confused with each other.
+ * - Where |exact| < 2^-126 (the result is subnormal, which the GPU may flush), any value of the
+ *   right sign with magnitude <= 2^-126 is accepted, ±0 included.
+ * - Where the ULP interval reaches into the subnormal range, flushed values (±0) are accepted too.
+ */
+export function ulpInterval(exact: number, ulps: number): Acceptance {
+  if (Number.isNaN(exact)) return { contains: (v) => Number.isNaN(v), describe: 'NaN' };
+  if (exact !== 0 && Math.abs(exact) < MIN_NORMAL_F32) {
+    const sign = Math.sign(exact);
+    return {
+      contains: (v) => !Number.isNaN(v) && Math.abs(v) <= MIN_NORMAL_F32 && (v === 0 || Math.sign(v) === sign),
+      describe: `|v| <= 2^-126 with the sign of ${exact}`,
+    };
+  }
+  const center = f32Ordinal(exact);
+  const infOrd = f32Ordinal(Infinity);
+  const lo = Math.max(center - ulps, -infOrd);
+  const hi = Math.min(center + ulps, infOrd);
+  const reachesSubnormal = Math.min(Math.abs(lo), Math.abs(hi)) < f32Ordinal(MIN_NORMAL_F32) ||
+    Math.sign(lo) !== Math.sign(hi);
+  return {
+    contains: (v) => {
+      if (Number.isNaN(v)) return false;
+      const ord = f32Ordinal(v);
+      return (ord >= lo && ord <= hi) || (reachesSubnormal && Math.abs(v) < MIN_NORMAL_F32);
+    },
+    describe: `[${f32FromOrdinal(lo)}, ${f32FromOrdinal(hi)}] (${ulps} ULP around ${Math.fround(exact)})`,
+  };
+}
+
+/** Values the GPU may have seen for input x: x itself, and ±0 where x is subnormal (flushed). */
+export function flushCandidates(x: number): number[] {
+  return isSubnormalF32(Math.fround(x)) ? [x, x > 0 ? 0 : -0] : [x];
+}
+
+/**
+ * Acceptance for f applied to inputs the GPU may have flushed: the union of ulpInterval(f(...), ulps)
+ * over every combination of flushed and unflushed inputs.
+ */
+export function acceptFlushed(
+  inputs: readonly number[],
+  f: (...args: number[]) => number,
+  ulps: (...args: number[]) => number,
+): Acceptance {
+  let combos: number[][] = [[]];
+  for (const v of inputs) combos = combos.flatMap((c) => flushCandidates(v).map((x) => [...c, x]));
+  const parts = combos.map((c) => ulpInterval(f(...c), ulps(...c)));
+  if (parts.length === 1) return parts[0]!;
+  return {
+    contains: (v) => parts.some((p) => p.contains(v)),
+    describe: parts.map((p) => p.describe).join(' or '),
+  };
+}
+
+/** A measured error in ULP for reports: 0 when accepted as a flushed subnormal, Infinity for NaN mismatch. */
+export function measuredUlps(got: number, exact: number): number {
+  if (Number.isNaN(exact) || Number.isNaN(got)) return Number.isNaN(exact) && Number.isNaN(got) ? 0 : Infinity;
+  if (Math.abs(exact) < MIN_NORMAL_F32 && Math.abs(got) <= MIN_NORMAL_F32) return 0;
+  return ulpDistance(got, exact);
+}

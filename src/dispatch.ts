@@ -1,0 +1,89 @@
+// Dispatch planning: pure arithmetic, unit-tested in Node without a GPU.
+
+/** Workgroup counts for dispatchWorkgroups(x, y). */
+export interface Grid {
+  readonly x: number;
+  readonly y: number;
+}
+
+/**
+ * A grid of at least `groups` workgroups with no dimension above `maxPerDimension`. Above the limit
+ * the grid becomes 2D; shaders flatten the group id, and guard the overshoot (x·y may exceed groups).
+ */
+export function planGrid(groups: number, maxPerDimension: number): Grid {
+  if (!Number.isSafeInteger(groups) || groups < 0) throw new RangeError(`planGrid: bad group count ${groups}`);
+  if (groups <= maxPerDimension) return { x: groups, y: groups === 0 ? 0 : 1 };
+  const y = Math.ceil(groups / maxPerDimension);
+  if (y > maxPerDimension) {
+    throw new RangeError(`planGrid: ${groups} workgroups exceed ${maxPerDimension}² per dispatch`);
+  }
+  return { x: Math.ceil(groups / y), y };
+}
+
+/** The grid for `n` elements when one workgroup covers `perGroup` of them. */
+export function planDispatch(n: number, perGroup: number, maxPerDimension: number): Grid {
+  return planGrid(Math.ceil(n / perGroup), maxPerDimension);
+}
+
+/** One operand of an elementwise op: where its elements start in its buffer, and the buffer's size. */
+export interface OperandPlacement {
+  readonly byteOffset: number;
+  readonly bufferSize: number;
+}
+
+/** How one operand is bound for one chunk. */
+export interface ChunkBinding {
+  /** Binding offset, a multiple of the device's minStorageBufferOffsetAlignment. */
+  readonly offset: number;
+  readonly size: number;
+  /** Where the chunk starts inside the binding, in storage elements (vec4s or f32s). */
+  readonly elementOffset: number;
+}
+
+export interface Chunk {
+  /** First element of the tensor in this chunk, and how many. */
+  readonly start: number;
+  readonly length: number;
+  /** One binding per operand, in the order the operands were given. */
+  readonly bindings: readonly ChunkBinding[];
+}
+
+export interface ChunkPlan {
+  readonly vector: 'vec4' | 'scalar';
+  readonly chunks: readonly Chunk[];
+}
+
+/**
+ * Splits an elementwise op over `n` f32 elements into dispatches whose bindings each fit in
+ * `maxBindingSize` bytes and start at multiples of `alignment` bytes.
+ *
+ * The vec4 path is chosen when every operand starts on a 16-byte boundary and its buffer has room
+ * for the last vec4, padding included; the kernel then never writes lanes past n.
+ */
+export function planChunks(
+  n: number,
+  operands: readonly OperandPlacement[],
+  maxBindingSize: number,
+  alignment: number,
+): ChunkPlan {
+  const padded = Math.ceil(n / 4) * 16;
+  const vec4 = operands.every((o) => o.byteOffset % 16 === 0 && o.byteOffset + padded <= o.bufferSize);
+  const unit = vec4 ? 16 : 4;
+  // A binding starts up to alignment - 4 bytes before its chunk and may be padded by up to 12 bytes.
+  const maxLength = Math.floor((maxBindingSize - alignment - 16) / 16) * 4;
+  if (maxLength < 4) {
+    throw new RangeError(`planChunks: maxBindingSize ${maxBindingSize} is too small for alignment ${alignment}`);
+  }
+  const chunks: Chunk[] = [];
+  for (let start = 0; start < n; start += maxLength) {
+    const length = Math.min(maxLength, n - start);
+    const bindings = operands.map((o) => {
+      const first = o.byteOffset + 4 * start;
+      const offset = Math.floor(first / alignment) * alignment;
+      const end = first + (vec4 ? Math.ceil(length / 4) * 16 : 4 * length);
+      return { offset, size: end - offset, elementOffset: (first - offset) / unit };
+    });
+    chunks.push({ start, length, bindings });
+  }
+  return { vector: vec4 ? 'vec4' : 'scalar', chunks };
+}

@@ -1,0 +1,64 @@
+// GpuTensor: a run of f32 values in a GPUBuffer, owned by the library or wrapped from the caller.
+
+/** What a tensor needs from the Activations instance that made it. */
+export interface TensorOwner {
+  readonly device: GPUDevice;
+  readBack(tensor: GpuTensor): Promise<Float32Array>;
+  release(tensor: GpuTensor): void;
+}
+
+export class GpuTensor {
+  private destroyed = false;
+
+  /** @internal Made by Activations.tensor(), .wrap() and the GPU-resident ops. */
+  constructor(
+    private readonly owner: TensorOwner,
+    /** The buffer holding the values. */
+    readonly buffer: GPUBuffer,
+    /** Number of f32 elements. */
+    readonly length: number,
+    /** Byte offset of the first element in `buffer`. */
+    readonly byteOffset: number,
+    /** True when the library allocated `buffer` and destroys it with the tensor. */
+    readonly ownsBuffer: boolean,
+  ) {}
+
+  private writes: Promise<Error | undefined> = Promise.resolve(undefined);
+
+  /** @internal Resolves to the first WebGPU error among the ops that produced these values. */
+  get written(): Promise<Error | undefined> {
+    return this.writes;
+  }
+
+  /** @internal Records an op that writes this tensor; `error` resolves to its WebGPU error, if any. */
+  recordWrite(error: Promise<Error | undefined>): void {
+    const before = this.writes;
+    this.writes = Promise.all([before, error]).then(([a, b]) => a ?? b);
+  }
+
+  get device(): GPUDevice {
+    return this.owner.device;
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** Copies the values back to the CPU. Rejects with the error of the op that produced them, if any. */
+  async read(): Promise<Float32Array> {
+    this.assertAlive('read');
+    return this.owner.readBack(this);
+  }
+
+  /** Frees the buffer if the library owns it. A wrapped caller buffer is left alone. Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.owner.release(this);
+  }
+
+  /** @internal */
+  assertAlive(use: string): void {
+    if (this.destroyed) throw new Error(`${use}: the tensor (${this.length} elements) was destroyed`);
+  }
+}
