@@ -10,15 +10,20 @@ export interface CreateOptions {
   device?: GPUDevice;
 }
 
-/** Per-call options that are not activation parameters. */
-export interface CallOptions {
-  /** Write the result here (same length). May be the input itself (in place); nothing else may overlap. */
-  out?: GpuTensor;
+/** Activation parameters. Each activation takes only its own (see ELEMENTWISE[name].params). */
+export interface Params {
+  /** linear's slope (default 1). */
+  readonly m?: number;
+  /** elu's α (default 1, > 0) or leakyRelu's α (default 0.01). */
+  readonly alpha?: number;
 }
 
-/** Activation parameters, such as `{ alpha: 0.2 }` for leakyRelu or `{ m: 3 }` for linear. */
-export type Params = Readonly<Record<string, number>>;
-type Options = Params | (Params & CallOptions);
+/** Parameters plus options for GPU-resident calls. */
+export interface CallOptions extends Params {
+  /** Write the result here (same length). May be an input itself (in place); nothing else may share its buffer. */
+  readonly out?: GpuTensor;
+}
+type Options = CallOptions;
 
 const CALL_OPTION_KEYS = ['out'] as const;
 
