@@ -162,8 +162,13 @@ export function resolveParams(
     if (typeof value !== 'number') {
       throw new TypeError(`${name}: parameter ${key} must be a number, got ${typeof value} ${String(value)}`);
     }
-    if (!param.accepts(Math.fround(value))) {
+    const f = Math.fround(value);
+    if (!param.accepts(f)) {
       throw new RangeError(`${name}: parameter ${key} = ${value} is invalid; expected ${param.expected} in f32`);
+    }
+    // Some GPUs flush subnormal uniforms to 0 and others do not: refuse them rather than differ.
+    if (f !== 0 && Math.abs(f) < 2 ** -126) {
+      throw new RangeError(`${name}: parameter ${key} = ${value} is subnormal in f32; use 0 or a magnitude >= 2^-126`);
     }
     resolved[key] = Math.fround(value);
   }

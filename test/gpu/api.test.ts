@@ -166,23 +166,29 @@ describe('GPU-resident calls', () => {
 describe('bad input: a clear error, nothing touched', () => {
   const x = new Float32Array([1, -1]);
 
-  test('an unknown activation is a TypeError listing the valid names', () => {
-    expect(() => act.forward('gelu' as 'relu', x)).toThrow(TypeError);
-    expect(() => act.forward('gelu' as 'relu', x)).toThrow(/unknown activation "gelu"; expected one of linear, elu, relu/);
+  test('an unknown activation is a TypeError listing the valid names', async () => {
+    await expect(act.forward('gelu' as 'relu', x)).rejects.toThrow(TypeError);
+    await expect(act.forward('gelu' as 'relu', x)).rejects.toThrow(/unknown activation "gelu"; expected one of linear, elu, relu/);
   });
 
-  test('bad parameters are RangeErrors naming the parameter and value', () => {
-    expect(() => act.forward('elu', x, { alpha: -1 })).toThrow(/alpha = -1/);
-    expect(() => act.forward('linear', x, { m: NaN })).toThrow(/m = NaN/);
-    expect(() => act.forward('relu', x, { beta: 1 } as object)).toThrow(/unknown parameter "beta"/);
+  test('bad parameters are RangeErrors naming the parameter and value', async () => {
+    await expect(act.forward('elu', x, { alpha: -1 })).rejects.toThrow(/alpha = -1/);
+    await expect(act.forward('linear', x, { m: NaN })).rejects.toThrow(/m = NaN/);
+    await expect(act.forward('relu', x, { beta: 1 } as object)).rejects.toThrow(/unknown parameter "beta"/);
   });
 
-  test('dy of another length is a RangeError', () => {
-    expect(() => act.backward('tanh', x, new Float32Array(3))).toThrow(/dy has length 3, expected x's length 2/);
+  test('dy of another length is a RangeError', async () => {
+    await expect(act.backward('tanh', x, new Float32Array(3))).rejects.toThrow(/dy has length 3, expected x's length 2/);
   });
 
-  test('inputs that are neither Float32Array nor GpuTensor are TypeErrors', () => {
-    expect(() => act.forward('relu', [1, 2] as unknown as Float32Array)).toThrow(/x must be a Float32Array or a GpuTensor, got Array/);
-    expect(() => act.forward('relu', new Float64Array(2) as unknown as Float32Array)).toThrow(/got Float64Array/);
+  test('inputs that are neither Float32Array nor GpuTensor are TypeErrors', async () => {
+    await expect(act.forward('relu', [1, 2] as unknown as Float32Array)).rejects.toThrow(/x must be a Float32Array or a GpuTensor, got Array/);
+    await expect(act.forward('relu', new Float64Array(2) as unknown as Float32Array)).rejects.toThrow(/got Float64Array/);
+  });
+
+  test('GPU-resident calls throw synchronously, before anything is enqueued', () => {
+    const t = act.tensor(x);
+    expect(() => act.forward('elu', t, { alpha: 0 })).toThrow(RangeError);
+    t.destroy();
   });
 });

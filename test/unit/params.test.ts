@@ -28,6 +28,8 @@ describe('resolveParams', () => {
     ['elu', { alpha: Infinity }, /alpha = Infinity/],
     ['leakyRelu', { alpha: NaN }, /leakyRelu: parameter alpha = NaN is invalid; expected a finite number/],
     ['linear', { m: 1e39 }, /m = 1e\+39 is invalid/], // finite in float64, ∞ in f32
+    ['linear', { m: 1e-40 }, /m = 1e-40 is subnormal in f32/], // some GPUs flush it to 0, others do not
+    ['leakyRelu', { alpha: -1e-42 }, /alpha = -1e-42 is subnormal/],
     ['linear', { alpha: 2 }, /linear: unknown parameter "alpha"; expected "m"/],
     ['relu', { alpha: 2 }, /relu: unknown parameter "alpha"; relu takes no parameters/],
   ] as const)('%s %o is a RangeError', (name, params, message) => {
