@@ -125,7 +125,7 @@ export class Activations implements TensorOwner {
    */
   wrap(buffer: GPUBuffer, options: { length?: number; offset?: number } = {}): GpuTensor {
     this.assertOpen();
-    if (!(buffer instanceof GPUBuffer)) throw new TypeError(`wrap: expected a GPUBuffer, got ${describe(buffer)}`);
+    if (!isGpuBuffer(buffer)) throw new TypeError(`wrap: expected a GPUBuffer, got ${describe(buffer)}`);
     const offset = options.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0 || offset % 4 !== 0 || offset > buffer.size) {
       throw new RangeError(`wrap: offset ${offset} must be a multiple of 4 in [0, ${buffer.size}]`);
@@ -410,6 +410,17 @@ function describe(v: unknown): string {
   return v.constructor?.name ?? 'object';
 }
 
+// instanceof where the WebGPU classes are globals (browsers); the shape elsewhere (Dawn for Node).
+function isGpuBuffer(v: unknown): v is GPUBuffer {
+  if (typeof GPUBuffer === 'function') return v instanceof GPUBuffer;
+  return typeof v === 'object' && v !== null && typeof (v as GPUBuffer).usage === 'number' && typeof (v as GPUBuffer).size === 'number';
+}
+
+function isGpuDevice(v: unknown): v is GPUDevice {
+  if (typeof GPUDevice === 'function') return v instanceof GPUDevice;
+  return typeof v === 'object' && v !== null && typeof (v as GPUDevice).createBuffer === 'function';
+}
+
 function checkOperand(verb: string, what: string, v: unknown): asserts v is Float32Array | GpuTensor {
   if (!(v instanceof Float32Array || v instanceof GpuTensor)) {
     throw new TypeError(`${verb}: ${what} must be a Float32Array or a GpuTensor, got ${describe(v)}`);
@@ -438,7 +449,7 @@ export async function createActivations(options: CreateOptions = {}): Promise<Ac
     throw new RangeError(`createActivations: maxBindingSize ${maxBindingSize} must be an integer >= 4096 bytes`);
   }
   if (device !== undefined) {
-    if (!(device instanceof GPUDevice)) throw new TypeError(`createActivations: device must be a GPUDevice, got ${describe(device)}`);
+    if (!isGpuDevice(device)) throw new TypeError(`createActivations: device must be a GPUDevice, got ${describe(device)}`);
     return new Activations(device, false, maxBindingSize);
   }
   return new Activations(await requestBestDevice(), true, maxBindingSize);
