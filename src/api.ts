@@ -202,19 +202,19 @@ export class Activations implements TensorOwner {
     options: Options | undefined,
   ): Promise<Float32Array> | GpuTensor {
     // GPU-resident calls are synchronous and throw; Float32Array calls return a promise and reject.
-    if (x instanceof GpuTensor) return this.prepare(mode, name, x, dy, options)();
+    if (x instanceof GpuTensor) return this.run(mode, name, x, dy, options);
     try {
-      return this.prepare(mode, name, x, dy, options)() as Promise<Float32Array>;
+      return this.run(mode, name, x, dy, options);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** Validates a call and returns the work to do. Throws before anything is allocated or written. */
-  private prepare(
+  /** Validates a call, then runs it. Throws before anything is allocated or written. */
+  private run(
     mode: Mode, name: ActivationName, x: Float32Array | GpuTensor, dy: Float32Array | GpuTensor | undefined,
     options: Options | undefined,
-  ): () => Promise<Float32Array> | GpuTensor {
+  ): Promise<Float32Array> | GpuTensor {
     const verb = mode;
     this.assertOpen();
     const act = lookupActivation(name, verb);
@@ -231,11 +231,9 @@ export class Activations implements TensorOwner {
       }
     }
     const p = kernelParam(act, params);
-    if (x instanceof GpuTensor) {
-      return () => this.dispatch(mode, name, p, x, dy as GpuTensor | undefined, out);
-    }
+    if (x instanceof GpuTensor) return this.dispatch(mode, name, p, x, dy as GpuTensor | undefined, out);
     if (out !== undefined) throw new TypeError(`${verb}(${name}): out is only for GpuTensor inputs`);
-    return () => this.roundTrip(mode, name, p, x, dy as Float32Array | undefined);
+    return this.roundTrip(mode, name, p, x, dy as Float32Array | undefined);
   }
 
   private async roundTrip(mode: Mode, name: ActivationName, p: number, x: Float32Array, dy?: Float32Array): Promise<Float32Array> {
