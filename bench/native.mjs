@@ -3,15 +3,16 @@
 //
 //   npm run build && npm i --no-save webgpu@0.6.2 && node --no-opt bench/native.mjs
 //
-// Not part of `npm test` (Dawn for Node is unstable on the software adapter, see README). Only our
-// kernels and the copy baselines run here: the peers need a browser. Prints GB/s and the ratio to
-// the best trivial copy kernel, and writes $OUT/native.json when $OUT is set.
+// Not part of `npm test` (Dawn for Node is unstable on the software adapter, see README). It checks
+// every op and mode against the accuracy contract on this GPU, then times our kernels and the copy
+// baselines (the peers need a browser). Prints max ULP, GB/s and the ratio to the best trivial copy
+// kernel, and writes $OUT/native.json when $OUT is set.
 import { writeFileSync } from 'node:fs';
 import { create, globals } from 'webgpu';
 
 Object.assign(globalThis, globals);
 globalThis.navigator = { gpu: create(['disable-dawn-features=timestamp_quantization']) };
-const { createActivations } = await import(process.env.ACTIVATIONS_DIST ?? '../dist/index.js');
+const { createActivations, accuracy, ELEMENTWISE } = await import(process.env.ACTIVATIONS_DIST ?? '../dist/index.js');
 
 const act = await createActivations();
 const { device } = act;
@@ -84,6 +85,41 @@ function runCopy(pipeline, vec4PerThread, x, y, n) {
   device.queue.submit([encoder.finish()]);
 }
 
+// Accuracy on this GPU first: every op and mode on the chosen special inputs (crossed with special
+// dy values) and a dense sweep over [-100, 100], checked against the float64 reference and contract.
+const SPECIAL_X = [0, -0, 1e-40, -1e-40, 1e-30, -1e-30, 1e-4, -1e-4, 0.25, -0.25, 0.4999, -0.4999, 0.5, -0.5,
+  0.5001, -0.5001, 1, -1, 9, -9, 16, -16, 20, -20, 43.7, -43.7, 44, -44, 44.3, -44.3, 50, -50, 87.3, -87.3,
+  88, -88, 88.8, -88.8, 89, -89, 100, -100, 104, -104, 1e4, -1e4, 3.4e38, -3.4e38, Infinity, -Infinity, NaN];
+const SPECIAL_DY = [1, -1, 0, -0, 0.7, -3.25, 1e30, -1e30, 1e-30, 1e-40, 3.4e38, Infinity, -Infinity, NaN];
+const accuracyRows = [];
+{
+  const pairs = SPECIAL_X.flatMap((x) => SPECIAL_DY.map((dy) => [x, dy]));
+  const dense = 2 ** 20 + 1;
+  const x = new Float32Array(pairs.length + dense);
+  const dy = new Float32Array(x.length);
+  pairs.forEach(([a, b], i) => { x[i] = a; dy[i] = b; });
+  for (let i = 0; i < dense; i++) {
+    x[pairs.length + i] = -100 + (200 * i) / (dense - 1);
+    dy[pairs.length + i] = ((i * 7919) % 1000) / 125 - 4;
+  }
+  for (const [name, act_] of Object.entries(ELEMENTWISE)) {
+    for (const mode of ['forward', 'derivative', 'backward']) {
+      const got = mode === 'backward' ? await act.backward(name, x, dy) : await act[mode](name, x);
+      const p = Object.fromEntries(Object.entries(act_.params).map(([k, v]) => [k, Math.fround(v.default)]));
+      const f = mode === 'forward' ? (z) => act_.forward(z, p) : (z, g = 1) => g * act_.derivative(z, p);
+      let maxUlps = 0;
+      let failures = 0;
+      for (let i = 0; i < x.length; i++) {
+        const inputs = mode === 'backward' ? [x[i], dy[i]] : [x[i]];
+        if (!accuracy.acceptFlushed(inputs, f, (z) => act_.ulpBound(z, p)).contains(got[i])) failures++;
+        if (i >= pairs.length) maxUlps = Math.max(maxUlps, accuracy.measuredUlps(got[i], f(...inputs)));
+      }
+      accuracyRows.push({ name, mode, maxUlpsDense: maxUlps, failures, checked: x.length });
+      console.log(`accuracy ${name.padEnd(9)} ${mode.padEnd(10)} max ${maxUlps} ULP on the dense sweep, ${failures} of ${x.length} outside the contract`);
+    }
+  }
+}
+
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const SAMPLES = Number(process.env.SAMPLES ?? 7);
 const K = Number(process.env.K ?? 20);
@@ -127,7 +163,7 @@ for (const n of SIZES) {
   }
   for (const t of [x, dy, y]) t.destroy();
 }
-const result = { adapter: info, date: new Date().toISOString(), samples: SAMPLES, dispatchesPerSample: K, rows };
+const result = { adapter: info, date: new Date().toISOString(), samples: SAMPLES, dispatchesPerSample: K, accuracy: accuracyRows, rows };
 if (process.env.OUT) writeFileSync(`${process.env.OUT}/native.json`, JSON.stringify(result, null, 2));
 act.destroy();
 process.exit(0);
