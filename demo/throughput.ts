@@ -116,7 +116,7 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement, act: Acti
         replaceChildren(
           row,
           row.firstElementChild,
-          h('td', { class: 'num' }, rate.toFixed(1)),
+          h('td', { class: 'num' }, rate >= 10 ? rate.toFixed(1) : rate.toPrecision(2)),
           h('td', { class: 'num' }, `${(seconds * 1e3).toFixed(seconds < 1e-3 ? 3 : 1)} ms`),
           h('td', { class: 'bar-cell' },
             h('span', { class: `meter${key === 'copy' ? ' meter-copy' : ''}`, style: `width: ${Math.min(100, share * 100).toFixed(1)}%` }),

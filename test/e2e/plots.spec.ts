@@ -24,8 +24,20 @@ async function expectCurve(page: Page, probe: Omit<ColourProbe, 'radius'> & { ra
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-test('every plot draws f and f′ where the formulas put them, with the reference over them', async ({ page }, testInfo) => {
+// One page for the three tests: opening it compiles every pipeline, which takes seconds on the
+// software adapter. The α test changes a control, so it runs last.
+test.describe.configure({ mode: 'serial' });
+let page: Page;
+test.beforeAll(async ({ browser }, testInfo) => {
+  const { baseURL, viewport, deviceScaleFactor } = testInfo.project.use;
+  page = await browser.newPage({ baseURL, viewport, deviceScaleFactor });
   await openPlots(page);
+});
+test.afterAll(async () => {
+  await page.close();
+});
+
+test('every plot draws f and f′ where the formulas put them, with the reference over them', async ({}, testInfo) => {
   await screenshot(page, testInfo);
   // Default parameters: linear m = 1, ELU α = 1, LeakyReLU α = 0.01.
   const expected: Record<string, { f: (z: number) => number; df: (z: number) => number }> = {
@@ -51,8 +63,7 @@ test('every plot draws f and f′ where the formulas put them, with the referenc
   }
 });
 
-test('the sigmoid curve passes through (0, 0.5) and ReLU′ steps at 0', async ({ page }, testInfo) => {
-  await openPlots(page);
+test('the sigmoid curve passes through (0, 0.5) and ReLU′ steps at 0', async ({}, testInfo) => {
   const sig = canvasOf('sigmoid');
   await expectCurve(page, { canvas: sig, series: 'f GPU', x: 0, y: 0.5 });
   await expectCurve(page, { canvas: sig, series: 'f′ GPU', x: 0, y: 0.25 });
@@ -73,8 +84,7 @@ test('the sigmoid curve passes through (0, 0.5) and ReLU′ steps at 0', async (
   await screenshot(page, testInfo);
 });
 
-test('changing α for ELU moves f(−3) to α·(e⁻³ − 1)', async ({ page }, testInfo) => {
-  await openPlots(page);
+test('changing α for ELU moves f(−3) to α·(e⁻³ − 1)', async ({}, testInfo) => {
   const canvas = canvasOf('elu');
   const at = (alpha: number) => alpha * (Math.exp(-3) - 1);
   await expectCurve(page, { canvas, series: 'f GPU', x: -3, y: at(1) });
