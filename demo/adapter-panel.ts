@@ -71,7 +71,7 @@ export function mountAdapter(panel: HTMLElement, adapter: GPUAdapter, act: Activ
       h('div', {},
         h('h3', {}, 'Limits'),
         h('div', { class: 'table-scroll' }, h('table', { class: 'results limits', id: 'adapter-limits' },
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Limit'), h('th', { scope: 'col' }, 'Adapter'), h('th', { scope: 'col' }, 'Library’s device'))),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Limit'), h('th', { scope: 'col' }, 'Adapter'), h('th', { scope: 'col', title: 'The limits of the device the library requested' }, 'Device'))),
           h('tbody', {}, ...KEY_LIMITS.map((name) => h('tr', { 'data-limit': name },
             h('th', { scope: 'row' }, h('code', {}, name)),
             h('td', { class: 'num' }, formatLimit(name, adapter.limits[name] as number)),

@@ -54,6 +54,8 @@ export interface Line {
 }
 
 const MARGIN = { left: 46, right: 12, top: 10, bottom: 38 };
+/** CSS pixels drawn beyond the plot rectangle: half the widest line. */
+const CLIP_OVERDRAW = 2;
 
 /**
  * Ticks at 1, 2 or 5 times a power of ten, about `count` of them, covering [lo, hi]. The returned
@@ -167,7 +169,8 @@ export function drawChart(canvas: HTMLCanvasElement, x: Axis, y: Axis, content: 
 
   ctx.save();
   ctx.beginPath();
-  ctx.rect(plot.left, plot.top, plot.width, plot.height);
+  // A little past the frame, so that a line along an edge (ReLU at 0) is drawn whole, not halved.
+  ctx.rect(plot.left - CLIP_OVERDRAW, plot.top - CLIP_OVERDRAW, plot.width + 2 * CLIP_OVERDRAW, plot.height + 2 * CLIP_OVERDRAW);
   ctx.clip();
   content({ ctx, plot, toX, toY, snap, dpr });
   ctx.restore();

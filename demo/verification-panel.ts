@@ -4,7 +4,7 @@ import { ACTIVATION_NAMES, resolveParams, type Mode } from '../src/activations.j
 import type { Activations } from '../src/index.js';
 import { errorMessage, formatCount, formatNumber, h, replaceChildren, yieldToBrowser } from './dom.js';
 import { DISPLAY_NAMES } from './plots.js';
-import { SOFTMAX_IN_BUILD, SOFTMAX_MISSING } from './softmax.js';
+import { SOFTMAX_IN_BUILD } from './softmax.js';
 import { checkCase, SPECIAL_VALUES, verificationInputs, type CaseResult, type VerificationCase, type Worst } from './verify.js';
 
 const RANDOM_INPUTS = 2 ** 20;
@@ -52,14 +52,14 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement, act: Ac
       'tr',
       { 'data-case': `${name}/forward`, 'data-state': SOFTMAX_IN_BUILD ? 'pending' : 'unavailable' },
       h('th', { scope: 'row' }, name === 'softmax' ? 'Softmax' : 'Log-softmax', ' ', h('span', { class: 'mode' }, 'forward')),
-      h('td', { colspan: 4, class: 'muted' }, SOFTMAX_IN_BUILD ? '—' : SOFTMAX_MISSING),
+      h('td', { colspan: 4, class: 'muted' }, SOFTMAX_IN_BUILD ? '—' : 'Not available in this build: softmax is not merged yet'),
       h('td', { class: 'result' }, SOFTMAX_IN_BUILD ? 'waiting' : 'n/a'),
     ),
   );
   const progress = h('progress', { max: 1, value: 0, 'aria-label': 'verification progress' });
   const progressText = h('span', { class: 'progress-text', 'aria-live': 'polite' }, 'Not started');
   const summary = h('p', { class: 'summary', id: 'verification-summary', 'aria-live': 'polite' });
-  const button = h('button', { type: 'button' }, 'Run verification');
+  const button = h('button', { type: 'button', class: 'push-right' }, 'Run verification');
   const detail = h('div', { class: 'failures' });
 
   replaceChildren(
