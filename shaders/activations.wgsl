@@ -54,17 +54,23 @@ fn sigmoid_backward(z: vec4<f32>, dy: vec4<f32>, unused: f32) -> vec4<f32> {
   return keep_nan(mul_scaled(dy, ep.m / ((1.0 + e) * (1.0 + e)), ep.e), z, dy);
 }
 
+// -2|z| without overflow: -inf only for infinite z, so that exp_parts gives tanh'(z) = 0 exactly there
+// and a tiny positive value (not 0) for a finite z near FLT_MAX.
+fn minus_2_abs(z: vec4<f32>) -> vec4<f32> {
+  return select(-2.0 * min(abs(z), vec4(1000.0)), -abs(z), is_inf(z));
+}
+
 fn tanh_forward(z: vec4<f32>, unused: f32) -> vec4<f32> {
   // tanh|z| = (1 - e) / (1 + e) with e = e^-2|z|, written with expm1 so it does not cancel near 0.
   // The built-in tanh returns NaN for |z| > ~88 on the software adapter.
-  let em1 = expm1_nonpositive(-2.0 * abs(z));
+  let em1 = expm1_nonpositive(minus_2_abs(z));
   return keep_nan(with_sign_of(-em1 / (2.0 + em1), z), z, z);
 }
 
 fn tanh_backward(z: vec4<f32>, dy: vec4<f32>, unused: f32) -> vec4<f32> {
   // tanh'(z) = 4e / (1 + e)^2 with e = e^-2|z|. The factor 4 goes into the exponent: 4e as a float
   // would flush near |z| = 44 while tanh'(z) is still a normal number.
-  let ep = exp_parts(-2.0 * abs(z));
+  let ep = exp_parts(minus_2_abs(z));
   let e = scale2(ep.m, ep.e);
   return keep_nan(mul_scaled(dy, ep.m / ((1.0 + e) * (1.0 + e)), ep.e + vec4(2)), z, dy);
 }

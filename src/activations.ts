@@ -28,6 +28,11 @@ export interface ElementwiseActivation {
 }
 
 const finite: ParamSpec['accepts'] = (v) => Number.isFinite(v);
+
+// f'(z) of sigmoid, tanh and ELU is positive for every finite z, but underflows to 0 in float64 for
+// |z| beyond ~745. Keeping it at the smallest positive double keeps dy·f'(z) = ±∞ for an infinite dy
+// (not NaN), and still rounds to 0 in f32 for every finite dy.
+const positive = (d: number, z: number): number => (Number.isFinite(z) ? Math.max(d, Number.MIN_VALUE) : d);
 const exact = (): number => 0;
 const expBound = (a: number): number => 16 + 2 * Math.abs(a);
 
@@ -40,9 +45,9 @@ function logistic(z: number): number {
   return z >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
-export const ELEMENTWISE = {
+const ELEMENTWISE_TABLE = {
   linear: {
-    kind: 'elementwise',
+    kind: 'elementwise' as const,
     formula: 'm·z',
     derivativeFormula: 'm',
     params: { m: { default: 1, expected: 'a finite number', accepts: finite } },
@@ -52,17 +57,17 @@ export const ELEMENTWISE = {
     ulpBound: exact,
   },
   elu: {
-    kind: 'elementwise',
+    kind: 'elementwise' as const,
     formula: 'z if z > 0, else α·(eᶻ − 1)',
     derivativeFormula: '1 if z > 0, else α·eᶻ',
     params: { alpha: { default: 1, expected: 'a finite number > 0', accepts: (v) => Number.isFinite(v) && v > 0 } },
     wgsl: { forward: 'elu_forward', backward: 'elu_backward' },
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * Math.expm1(z))),
-    derivative: nanOr((z, p) => (z > 0 ? 1 : p.alpha! * Math.exp(z))),
+    derivative: nanOr((z, p) => (z > 0 ? 1 : positive(p.alpha! * Math.exp(z), z))),
     ulpBound: (z) => (z > 0 ? 0 : expBound(z)),
   },
   relu: {
-    kind: 'elementwise',
+    kind: 'elementwise' as const,
     formula: 'z if z > 0, else 0',
     derivativeFormula: '1 if z > 0, else 0',
     params: {},
@@ -72,7 +77,7 @@ export const ELEMENTWISE = {
     ulpBound: exact,
   },
   leakyRelu: {
-    kind: 'elementwise',
+    kind: 'elementwise' as const,
     formula: 'z if z > 0, else α·z',
     derivativeFormula: '1 if z > 0, else α',
     params: { alpha: { default: 0.01, expected: 'a finite number', accepts: finite } },
@@ -82,7 +87,7 @@ export const ELEMENTWISE = {
     ulpBound: exact,
   },
   sigmoid: {
-    kind: 'elementwise',
+    kind: 'elementwise' as const,
     formula: '1 / (1 + e⁻ᶻ)',
     derivativeFormula: 'σ(z)·(1 − σ(z))',
     params: {},
@@ -91,12 +96,12 @@ export const ELEMENTWISE = {
     // e/(1+e)² with e = e^-|z|: exact in float64 for every z, where s(1-s) would cancel.
     derivative: nanOr((z) => {
       const e = Math.exp(-Math.abs(z));
-      return e / ((1 + e) * (1 + e));
+      return positive(e / ((1 + e) * (1 + e)), z);
     }),
     ulpBound: (z) => expBound(z),
   },
   tanh: {
-    kind: 'elementwise',
+    kind: 'elementwise' as const,
     formula: 'tanh z',
     derivativeFormula: '1 − tanh² z',
     params: {},
@@ -104,13 +109,14 @@ export const ELEMENTWISE = {
     forward: nanOr(Math.tanh),
     derivative: nanOr((z) => {
       const e = Math.exp(-2 * Math.abs(z));
-      return (4 * e) / ((1 + e) * (1 + e));
+      return positive((4 * e) / ((1 + e) * (1 + e)), z);
     }),
     ulpBound: (z) => expBound(2 * z),
   },
-} as const satisfies Record<string, ElementwiseActivation>;
+} satisfies Record<string, ElementwiseActivation>;
 
-export type ElementwiseName = keyof typeof ELEMENTWISE;
+export type ElementwiseName = keyof typeof ELEMENTWISE_TABLE;
+export const ELEMENTWISE: Readonly<Record<ElementwiseName, ElementwiseActivation>> = ELEMENTWISE_TABLE;
 export type ActivationName = ElementwiseName;
 export const ACTIVATION_NAMES = Object.keys(ELEMENTWISE) as ActivationName[];
 
@@ -127,7 +133,9 @@ export function lookupActivation(name: unknown, caller: string): ElementwiseActi
 }
 
 /**
- * Checks `given` against the activation's parameters and fills in defaults. Keys listed in
+ * Checks `given` against the activation's parameters and fills in defaults. Values are rounded to
+ * f32, the precision the kernels compute in, before they are checked: 1e39 is not a finite f32, and
+ * the reference must use the same α as the GPU (0.01 is 0.009999999776 in f32). Keys listed in
  * `optionKeys` (such as `out`) belong to the call, not the activation, and are skipped.
  */
 export function resolveParams(
@@ -140,7 +148,7 @@ export function resolveParams(
     throw new TypeError(`${name}: params must be an object, got ${String(given)}`);
   }
   const resolved: Record<string, number> = {};
-  for (const [key, param] of Object.entries(spec)) resolved[key] = param.default;
+  for (const [key, param] of Object.entries(spec)) resolved[key] = Math.fround(param.default);
   for (const [key, value] of Object.entries(given ?? {})) {
     if (optionKeys.includes(key) || value === undefined) continue;
     const param = spec[key];
@@ -154,10 +162,15 @@ export function resolveParams(
     if (typeof value !== 'number') {
       throw new TypeError(`${name}: parameter ${key} must be a number, got ${typeof value} ${String(value)}`);
     }
-    if (!param.accepts(value)) {
-      throw new RangeError(`${name}: parameter ${key} = ${value} is invalid; expected ${param.expected}`);
+    const f = Math.fround(value);
+    if (!param.accepts(f)) {
+      throw new RangeError(`${name}: parameter ${key} = ${value} is invalid; expected ${param.expected} in f32`);
     }
-    resolved[key] = value;
+    // Some GPUs flush subnormal uniforms to 0 and others do not: refuse them rather than differ.
+    if (f !== 0 && Math.abs(f) < 2 ** -126) {
+      throw new RangeError(`${name}: parameter ${key} = ${value} is subnormal in f32; use 0 or a magnitude >= 2^-126`);
+    }
+    resolved[key] = Math.fround(value);
   }
   return resolved;
 }

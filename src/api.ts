@@ -1,6 +1,8 @@
 // The public API: createActivations() and the Activations object it returns.
 import { lookupActivation, kernelParam, resolveParams, type ActivationName, type Mode } from './activations.js';
-import { Batcher, UniformArena, captureErrors, deviceCache, requestBestDevice, type CachedPipeline } from './device.js';
+import {
+  Batcher, BufferLedger, DeviceLostError, UniformArena, captureErrors, deviceCache, requestBestDevice, type CachedPipeline,
+} from './device.js';
 import { planChunks, planDispatch } from './dispatch.js';
 import { elementsPerGroup, elementwiseKey, elementwiseShader, type ElementwiseVariant } from './kernels.js';
 import { GpuTensor, type TensorOwner } from './tensor.js';
@@ -8,17 +10,41 @@ import { GpuTensor, type TensorOwner } from './tensor.js';
 export interface CreateOptions {
   /** Reuse the caller's device. It is never destroyed by the library. */
   device?: GPUDevice;
+  /**
+   * The most bytes one dispatch binds per operand (default and maximum: the device's
+   * maxStorageBufferBindingSize). Larger tensors are processed in chunks.
+   */
+  maxBindingSize?: number;
 }
 
-/** Per-call options that are not activation parameters. */
-export interface CallOptions {
-  /** Write the result here (same length). May be the input itself (in place); nothing else may overlap. */
-  out?: GpuTensor;
+/** Why the device went away (GPUDeviceLostInfo). */
+export interface DeviceLoss {
+  readonly reason: GPUDeviceLostReason;
+  readonly message: string;
 }
 
-/** Activation parameters, such as `{ alpha: 0.2 }` for leakyRelu or `{ m: 3 }` for linear. */
-export type Params = Readonly<Record<string, number>>;
-type Options = Params | (Params & CallOptions);
+/** Live GPU objects held by one Activations, for leak tests. */
+export interface ActivationsStats {
+  /** Buffers the library created and has not destroyed: tensors, outputs, uniforms, staging. */
+  readonly liveBuffers: number;
+  /** Compute pipelines cached for this device. */
+  readonly pipelines: number;
+}
+
+/** Activation parameters. Each activation takes only its own (see ELEMENTWISE[name].params). */
+export interface Params {
+  /** linear's slope (default 1). */
+  readonly m?: number;
+  /** elu's α (default 1, > 0) or leakyRelu's α (default 0.01). */
+  readonly alpha?: number;
+}
+
+/** Parameters plus options for GPU-resident calls. */
+export interface CallOptions extends Params {
+  /** Write the result here (same length). May be an input itself (in place); nothing else may share its buffer. */
+  readonly out?: GpuTensor;
+}
+type Options = CallOptions;
 
 const CALL_OPTION_KEYS = ['out'] as const;
 
@@ -28,19 +54,33 @@ function padBytes(length: number): number {
 }
 
 export class Activations implements TensorOwner {
+  /** Resolves when the device is lost (or destroyed), with the reason. */
+  readonly lost: Promise<DeviceLoss>;
+  private readonly buffers: BufferLedger;
   private readonly batcher: Batcher;
   private readonly uniforms: UniformArena;
   private readonly pipelines: Map<string, CachedPipeline>;
-  private destroyed = false;
+  private readonly maxBindingSize: number;
+  /** Set once the device is lost or this instance destroyed: every call then fails with it. */
+  private closedBy: Error | undefined;
+  /** Rejectors of calls still waiting on the GPU, so that a loss or destroy() never leaves one hanging. */
+  private readonly waiting = new Set<(e: Error) => void>();
 
   /** @internal use createActivations() */
   constructor(
     readonly device: GPUDevice,
     private readonly ownsDevice: boolean,
+    maxBindingSize?: number,
   ) {
-    this.uniforms = new UniformArena(device);
+    this.buffers = new BufferLedger(device);
+    this.uniforms = new UniformArena(this.buffers);
     this.batcher = new Batcher(device, this.uniforms);
     this.pipelines = deviceCache(device).pipelines;
+    this.maxBindingSize = Math.min(maxBindingSize ?? Infinity, device.limits.maxStorageBufferBindingSize);
+    this.lost = device.lost.then((info) => {
+      this.close(new DeviceLostError(info.reason, `the GPU device was lost (${info.reason}): ${info.message}`));
+      return { reason: info.reason, message: info.message };
+    });
   }
 
   /** f(x), elementwise. */
@@ -64,26 +104,28 @@ export class Activations implements TensorOwner {
     return this.call('backward', name, x, dy, options);
   }
 
-  /** Uploads `values` into a new GPU buffer. */
+  /**
+   * Uploads `values` into a new GPU buffer. Only Float32Array is accepted: convert other arrays
+   * explicitly (`Float32Array.from(values)`), so that rounding to f32 is never a surprise.
+   */
   tensor(values: Float32Array): GpuTensor {
-    this.assertAlive('tensor');
+    this.assertOpen();
     if (!(values instanceof Float32Array)) {
-      throw new TypeError(`tensor: expected a Float32Array, got ${describe(values)}`);
+      throw new TypeError(`tensor: expected a Float32Array, got ${describe(values)}; convert with Float32Array.from()`);
     }
-    const buffer = this.device.createBuffer({
-      label: `webgpu-activations tensor[${values.length}]`,
-      size: padBytes(values.length),
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-      mappedAtCreation: true,
-    });
+    const buffer = this.createTensorBuffer('tensor', values.length, true);
     new Float32Array(buffer.getMappedRange(), 0, values.length).set(values);
     buffer.unmap();
     return new GpuTensor(this, buffer, values.length, 0, true);
   }
 
-  /** Views `length` f32s of a caller's STORAGE buffer from byte `offset`. Nothing is copied. */
+  /**
+   * Views `length` f32s of a caller's STORAGE buffer from byte `offset`. Nothing is copied, and the
+   * buffer is never destroyed by the library.
+   */
   wrap(buffer: GPUBuffer, options: { length?: number; offset?: number } = {}): GpuTensor {
-    this.assertAlive('wrap');
+    this.assertOpen();
+    if (!isGpuBuffer(buffer)) throw new TypeError(`wrap: expected a GPUBuffer, got ${describe(buffer)}`);
     const offset = options.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0 || offset % 4 !== 0 || offset > buffer.size) {
       throw new RangeError(`wrap: offset ${offset} must be a multiple of 4 in [0, ${buffer.size}]`);
@@ -95,55 +137,86 @@ export class Activations implements TensorOwner {
       );
     }
     if (!(buffer.usage & GPUBufferUsage.STORAGE)) {
-      throw new TypeError('wrap: the buffer needs GPUBufferUsage.STORAGE');
+      throw new TypeError(`wrap: the buffer${buffer.label ? ` "${buffer.label}"` : ''} needs GPUBufferUsage.STORAGE`);
     }
-    return new GpuTensor(this, buffer, length, offset, false);
+    const tensor = new GpuTensor(this, buffer, length, offset, false);
+    // WebGPU cannot say synchronously which device a buffer belongs to, or whether it was destroyed.
+    // A probe bind group finds out; until it has, ops on this tensor are submitted on their own.
+    if (buffer.size >= 4) tensor.verify(this.probe(buffer));
+    return tensor;
   }
 
-  /** Destroys the library's own device, if it made one. Tensors become unusable. */
+  /** Live GPU objects, for leak tests. */
+  stats(): ActivationsStats {
+    return { liveBuffers: this.buffers.live, pipelines: this.pipelines.size };
+  }
+
+  /**
+   * Submits what is queued, rejects every pending call, and destroys the library's own buffers and,
+   * if the library made it, the device. A caller's device and buffers are left alone.
+   */
   destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
+    if (this.closedBy) return;
     this.batcher.flush();
-    this.uniforms.destroy();
+    this.close(new Error('this Activations instance was destroyed'));
+    this.buffers.destroyAll();
     if (this.ownsDevice) this.device.destroy();
   }
 
   /** @internal */
-  async readBack(tensor: GpuTensor): Promise<Float32Array> {
-    this.assertAlive('read');
-    const error = await tensor.written;
-    if (error) throw error;
-    if (tensor.length === 0) return new Float32Array(0);
-    const bytes = 4 * tensor.length;
-    const staging = this.device.createBuffer({
-      label: 'webgpu-activations readback',
-      size: bytes,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  readBack(tensor: GpuTensor): Promise<Float32Array> {
+    return this.track(async () => {
+      const error = await tensor.written;
+      if (error) throw error;
+      if (tensor.length === 0) return new Float32Array(0);
+      this.assertOpen();
+      const bytes = 4 * tensor.length;
+      const staging = this.buffers.create({
+        label: 'webgpu-activations readback',
+        size: bytes,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+      try {
+        const encoder = this.device.createCommandEncoder({ label: 'webgpu-activations readback' });
+        encoder.copyBufferToBuffer(tensor.buffer, tensor.byteOffset, staging, 0, bytes);
+        const submitted = this.batcher.add(encoder.finish());
+        this.batcher.flush();
+        // After a failed submit the map may never complete: reject with the submit's error instead.
+        const failed = submitted.then((e) => (e ? Promise.reject(e) : new Promise<never>(() => {})));
+        await Promise.race([staging.mapAsync(GPUMapMode.READ), failed]);
+        return new Float32Array(staging.getMappedRange().slice(0));
+      } finally {
+        this.buffers.destroy(staging);
+      }
     });
-    try {
-      const encoder = this.device.createCommandEncoder({ label: 'webgpu-activations readback' });
-      encoder.copyBufferToBuffer(tensor.buffer, tensor.byteOffset, staging, 0, bytes);
-      this.batcher.add(encoder.finish());
-      this.batcher.flush();
-      await staging.mapAsync(GPUMapMode.READ);
-      return new Float32Array(staging.getMappedRange().slice(0));
-    } finally {
-      staging.destroy();
-    }
   }
 
   /** @internal */
   release(tensor: GpuTensor): void {
-    if (tensor.ownsBuffer) tensor.buffer.destroy();
+    // Queued commands may still use the buffer: destroy it once they are submitted.
+    if (tensor.ownsBuffer) this.batcher.afterSubmit(() => this.buffers.destroy(tensor.buffer));
   }
 
   private call(
     mode: Mode, name: ActivationName, x: Float32Array | GpuTensor, dy: Float32Array | GpuTensor | undefined,
     options: Options | undefined,
   ): Promise<Float32Array> | GpuTensor {
+    // GPU-resident calls are synchronous and throw; Float32Array calls return a promise and reject.
+    if (x instanceof GpuTensor) return this.run(mode, name, x, dy, options);
+    try {
+      return this.run(mode, name, x, dy, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Validates a call, then runs it. Throws before anything is allocated or written. */
+  private run(
+    mode: Mode, name: ActivationName, x: Float32Array | GpuTensor, dy: Float32Array | GpuTensor | undefined,
+    options: Options | undefined,
+  ): Promise<Float32Array> | GpuTensor {
     const verb = mode;
-    this.assertAlive(verb);
+    this.assertOpen();
     const act = lookupActivation(name, verb);
     const params = resolveParams(name, options, CALL_OPTION_KEYS);
     const out = (options as CallOptions | undefined)?.out;
@@ -158,18 +231,17 @@ export class Activations implements TensorOwner {
       }
     }
     const p = kernelParam(act, params);
-    if (x instanceof GpuTensor) {
-      return this.dispatch(mode, name, p, x, dy as GpuTensor | undefined, out);
-    }
+    if (x instanceof GpuTensor) return this.dispatch(mode, name, p, x, dy as GpuTensor | undefined, out);
     if (out !== undefined) throw new TypeError(`${verb}(${name}): out is only for GpuTensor inputs`);
     return this.roundTrip(mode, name, p, x, dy as Float32Array | undefined);
   }
 
   private async roundTrip(mode: Mode, name: ActivationName, p: number, x: Float32Array, dy?: Float32Array): Promise<Float32Array> {
     const tx = this.tensor(x);
-    const tdy = dy && this.tensor(dy);
+    let tdy: GpuTensor | undefined;
     let ty: GpuTensor | undefined;
     try {
+      tdy = dy && this.tensor(dy);
       ty = this.dispatch(mode, name, p, tx, tdy);
       return await ty.read();
     } finally {
@@ -183,8 +255,8 @@ export class Activations implements TensorOwner {
     const verb = `${mode}(${name})`;
     for (const [what, t] of [['x', x], ['dy', dy], ['out', out]] as const) {
       if (t === undefined) continue;
-      t.assertAlive(verb);
-      if (t.device !== this.device) throw new TypeError(`${verb}: ${what} belongs to another GPUDevice`);
+      t.assertUsable(`${verb}: ${what}`);
+      if (t.device !== this.device) throw new TypeError(`${verb}: ${what} belongs to another Activations' GPUDevice`);
     }
     if (out !== undefined) checkOut(verb, out, [x, dy]);
     const y = out ?? this.allocate(x.length, name);
@@ -194,7 +266,7 @@ export class Activations implements TensorOwner {
     const plan = planChunks(
       x.length,
       operands.map((t) => ({ byteOffset: t.byteOffset, bufferSize: t.buffer.size })),
-      limits.maxStorageBufferBindingSize,
+      this.maxBindingSize,
       limits.minStorageBufferOffsetAlignment,
     );
     const variant: ElementwiseVariant = {
@@ -204,6 +276,10 @@ export class Activations implements TensorOwner {
     };
     const act = lookupActivation(name, verb);
     const perGroup = elementsPerGroup(plan.vector);
+    // Errors flow down a chain: the output carries its inputs' errors first, then this op's own.
+    y.recordWrite(x.written);
+    if (dy) y.recordWrite(dy.written);
+    let submitted: Promise<Error | undefined> | undefined;
     const errors = captureErrors(this.device, verb, () => {
       const { pipeline, layout } = this.pipeline(elementwiseKey(name, mode, variant), mode, variant, () => elementwiseShader(act, mode, variant));
       const encoder = this.device.createCommandEncoder({ label: verb });
@@ -231,22 +307,66 @@ export class Activations implements TensorOwner {
         pass.dispatchWorkgroups(grid.x, grid.y);
       }
       pass.end();
-      this.batcher.add(encoder.finish());
+      const unverified = operands.some((t) => !t.verified);
+      submitted = this.batcher.add(encoder.finish(), unverified);
     });
-    // Errors flow down a chain: the output carries its inputs' errors and this op's own.
-    y.recordWrite(x.written);
-    if (dy) y.recordWrite(dy.written);
     y.recordWrite(errors);
+    if (submitted) y.recordWrite(submitted);
     return y;
   }
 
   private allocate(length: number, name: string): GpuTensor {
-    const buffer = this.device.createBuffer({
-      label: `webgpu-activations ${name} output[${length}]`,
-      size: padBytes(length),
+    return new GpuTensor(this, this.createTensorBuffer(name, length, false), length, 0, true);
+  }
+
+  private createTensorBuffer(name: string, length: number, mappedAtCreation: boolean): GPUBuffer {
+    const bytes = padBytes(length);
+    const max = this.device.limits.maxBufferSize;
+    if (bytes > max) {
+      throw new RangeError(
+        `${name}: ${length} elements need ${bytes} bytes, past this device's maxBufferSize of ${max} bytes ` +
+          `(at most ${Math.floor(max / 16) * 4} f32 elements per tensor)`,
+      );
+    }
+    return this.buffers.create({
+      label: `webgpu-activations ${name}[${length}]`,
+      size: bytes,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      mappedAtCreation,
     });
-    return new GpuTensor(this, buffer, length, 0, true);
+  }
+
+  /** Resolves to an error if `buffer` cannot be bound on this device. */
+  private probe(buffer: GPUBuffer): Promise<Error | undefined> {
+    const cache = deviceCache(this.device);
+    cache.probeLayout ??= this.device.createBindGroupLayout({
+      label: 'webgpu-activations wrap probe',
+      entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }],
+    });
+    const layout = cache.probeLayout;
+    return captureErrors(this.device, 'wrap', () => {
+      this.device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer, offset: 0, size: 4 } }] });
+    }).then((e) => e && new TypeError(
+      `wrap: the buffer${buffer.label ? ` "${buffer.label}"` : ''} cannot be used on this device: it belongs to ` +
+        `another GPUDevice or was destroyed (${e.message})`,
+    ));
+  }
+
+  /** Runs `work`, but rejects at once if the device is lost or this instance destroyed meanwhile. */
+  private track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closedBy) return Promise.reject(this.closedBy);
+    return new Promise<T>((resolve, reject) => {
+      const fail = (e: Error) => reject(e);
+      this.waiting.add(fail);
+      work().then(resolve, (e: unknown) => reject(this.closedBy ?? e)).finally(() => this.waiting.delete(fail));
+    });
+  }
+
+  private close(reason: Error): void {
+    if (this.closedBy) return;
+    this.closedBy = reason;
+    for (const fail of this.waiting) fail(reason);
+    this.waiting.clear();
   }
 
   private pipeline(key: string, mode: Mode, variant: ElementwiseVariant, code: () => string): CachedPipeline {
@@ -276,8 +396,9 @@ export class Activations implements TensorOwner {
     return pipeline;
   }
 
-  private assertAlive(verb: string): void {
-    if (this.destroyed) throw new Error(`${verb}: this Activations instance was destroyed`);
+  /** After a loss or destroy(), every call fails with the same error. */
+  private assertOpen(): void {
+    if (this.closedBy) throw this.closedBy;
   }
 }
 
@@ -285,6 +406,17 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v !== 'object') return typeof v;
   return v.constructor?.name ?? 'object';
+}
+
+// instanceof where the WebGPU classes are globals (browsers); the shape elsewhere (Dawn for Node).
+function isGpuBuffer(v: unknown): v is GPUBuffer {
+  if (typeof GPUBuffer === 'function') return v instanceof GPUBuffer;
+  return typeof v === 'object' && v !== null && typeof (v as GPUBuffer).usage === 'number' && typeof (v as GPUBuffer).size === 'number';
+}
+
+function isGpuDevice(v: unknown): v is GPUDevice {
+  if (typeof GPUDevice === 'function') return v instanceof GPUDevice;
+  return typeof v === 'object' && v !== null && typeof (v as GPUDevice).createBuffer === 'function';
 }
 
 function checkOperand(verb: string, what: string, v: unknown): asserts v is Float32Array | GpuTensor {
@@ -310,6 +442,13 @@ function checkOut(verb: string, out: GpuTensor, inputs: readonly (GpuTensor | un
 
 /** Creates an Activations on the caller's device, or on a new one with the adapter's largest limits. */
 export async function createActivations(options: CreateOptions = {}): Promise<Activations> {
-  if (options.device !== undefined) return new Activations(options.device, false);
-  return new Activations(await requestBestDevice(), true);
+  const { device, maxBindingSize } = options;
+  if (maxBindingSize !== undefined && !(Number.isSafeInteger(maxBindingSize) && maxBindingSize >= 4096)) {
+    throw new RangeError(`createActivations: maxBindingSize ${maxBindingSize} must be an integer >= 4096 bytes`);
+  }
+  if (device !== undefined) {
+    if (!isGpuDevice(device)) throw new TypeError(`createActivations: device must be a GPUDevice, got ${describe(device)}`);
+    return new Activations(device, false, maxBindingSize);
+  }
+  return new Activations(await requestBestDevice(), true, maxBindingSize);
 }

@@ -37,6 +37,8 @@ export async function requestBestDevice(): Promise<GPUDevice> {
 /** Per-device state shared by every Activations instance on that device. */
 export interface DeviceCache {
   readonly pipelines: Map<string, CachedPipeline>;
+  /** The layout of the bind group that checks a wrapped buffer belongs to the device. */
+  probeLayout?: GPUBindGroupLayout;
 }
 
 export interface CachedPipeline {
@@ -70,7 +72,7 @@ export class UniformArena {
   private readonly pending: ArrayBuffer[] = [];
   private used = 0;
 
-  constructor(private readonly device: GPUDevice) {}
+  constructor(private readonly buffers: BufferLedger) {}
 
   /** Reserves a slot and fills it through u32 and f32 views of its first 32 bytes. */
   slot(write: (u32: Uint32Array, f32: Float32Array) => void): { buffer: GPUBuffer; offset: number } {
@@ -81,7 +83,7 @@ export class UniformArena {
     write(new Uint32Array(data, index * UNIFORM_SLOT, 8), new Float32Array(data, index * UNIFORM_SLOT, 8));
     this.used++;
     if (!this.blocks[block]) {
-      this.blocks[block] = this.device.createBuffer({
+      this.blocks[block] = this.buffers.create({
         label: 'webgpu-activations uniforms',
         size: UNIFORM_SLOT * SLOTS_PER_BLOCK,
         usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
@@ -100,22 +102,17 @@ export class UniformArena {
     this.used = 0;
   }
 
-  get bufferCount(): number {
-    return this.blocks.length;
-  }
-
-  destroy(): void {
-    for (const b of this.blocks) b.destroy();
-    this.blocks.length = 0;
-  }
 }
 
 /**
  * Collects the command buffers recorded in one task and submits them together, at the next
- * microtask or when a readback needs them now.
+ * microtask or when a readback needs them now. A failed submit invalidates every command buffer in
+ * it, so each add() returns a promise of its submit's error, which the op passes on to its output.
  */
 export class Batcher {
   private commands: GPUCommandBuffer[] = [];
+  private afterSubmitting: (() => void)[] = [];
+  private submitted: { resolve: (e: Promise<Error | undefined>) => void; promise: Promise<Error | undefined> } | undefined;
   private scheduled = false;
 
   constructor(
@@ -123,21 +120,89 @@ export class Batcher {
     readonly uniforms: UniformArena,
   ) {}
 
-  add(commands: GPUCommandBuffer): void {
+  /**
+   * Queues `commands` for the next submit. `isolated` gives them a submit of their own (after the
+   * ones already queued), for work whose validity is not yet known, so that it cannot take other
+   * calls' work down with it.
+   */
+  add(commands: GPUCommandBuffer, isolated = false): Promise<Error | undefined> {
+    if (isolated) this.flush();
+    if (!this.submitted) {
+      let resolve!: (e: Error | undefined | Promise<Error | undefined>) => void;
+      const promise = new Promise<Error | undefined>((r) => (resolve = r));
+      this.submitted = { resolve, promise };
+    }
+    const result = this.submitted.promise;
     this.commands.push(commands);
-    if (!this.scheduled) {
+    if (isolated) {
+      this.flush();
+    } else if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => this.flush());
     }
+    return result;
+  }
+
+  /** Runs `task` after the queued commands are submitted, or now if none are queued. */
+  afterSubmit(task: () => void): void {
+    if (this.submitted) this.afterSubmitting.push(task);
+    else task();
   }
 
   flush(): void {
     this.scheduled = false;
-    if (this.commands.length === 0) return;
+    const submitted = this.submitted;
+    if (!submitted) return;
     const commands = this.commands;
+    const tasks = this.afterSubmitting;
     this.commands = [];
-    this.uniforms.flush(this.device.queue);
-    this.device.queue.submit(commands);
+    this.afterSubmitting = [];
+    this.submitted = undefined;
+    submitted.resolve(captureErrors(this.device, 'queue.submit', () => {
+      this.uniforms.flush(this.device.queue);
+      this.device.queue.submit(commands);
+    }));
+    for (const task of tasks) task();
+  }
+}
+
+/** The GPU buffers the library has created and not yet destroyed (act.stats(), act.destroy()). */
+export class BufferLedger {
+  private readonly buffers = new Set<GPUBuffer>();
+
+  constructor(private readonly device: GPUDevice) {}
+
+  get live(): number {
+    return this.buffers.size;
+  }
+
+  create(descriptor: GPUBufferDescriptor): GPUBuffer {
+    const buffer = this.device.createBuffer(descriptor);
+    this.buffers.add(buffer);
+    return buffer;
+  }
+
+  /** Destroys a buffer this ledger created; a second call is a no-op. */
+  destroy(buffer: GPUBuffer): void {
+    if (this.buffers.delete(buffer)) buffer.destroy();
+  }
+
+  destroyAll(): void {
+    for (const buffer of this.buffers) buffer.destroy();
+    this.buffers.clear();
+  }
+}
+
+/** Rejects every pending and later call once the device is lost. */
+export class DeviceLostError extends Error {
+  override name = 'DeviceLostError';
+
+  constructor(
+    /** GPUDeviceLostInfo.reason: 'destroyed' or 'unknown'. */
+    readonly reason: GPUDeviceLostReason,
+    message: string,
+  ) {
+    super(message);
   }
 }
 

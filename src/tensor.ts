@@ -30,6 +30,22 @@ export class GpuTensor {
     return this.writes;
   }
 
+  /** False until a wrapped caller buffer is known to belong to this device. */
+  verified = true;
+
+  /** @internal Marks a wrapped buffer as unverified until `check` resolves; its error becomes the tensor's. */
+  verify(check: Promise<Error | undefined>): void {
+    this.verified = false;
+    this.recordWrite(check.then((e) => {
+      this.verified = e === undefined;
+      this.failure = e;
+      return e;
+    }));
+  }
+
+  /** The error that makes this tensor unusable (a foreign or destroyed buffer), once known. */
+  private failure: Error | undefined;
+
   /** @internal Records an op that writes this tensor; `error` resolves to its WebGPU error, if any. */
   recordWrite(error: Promise<Error | undefined>): void {
     const before = this.writes;
@@ -45,8 +61,12 @@ export class GpuTensor {
   }
 
   /** Copies the values back to the CPU. Rejects with the error of the op that produced them, if any. */
-  async read(): Promise<Float32Array> {
-    this.assertAlive('read');
+  read(): Promise<Float32Array> {
+    try {
+      this.assertUsable('read');
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.owner.readBack(this);
   }
 
@@ -57,8 +77,9 @@ export class GpuTensor {
     this.owner.release(this);
   }
 
-  /** @internal */
-  assertAlive(use: string): void {
+  /** @internal Throws if the tensor was destroyed or its buffer is known to be unusable. */
+  assertUsable(use: string): void {
     if (this.destroyed) throw new Error(`${use}: the tensor (${this.length} elements) was destroyed`);
+    if (this.failure) throw this.failure;
   }
 }

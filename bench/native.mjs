@@ -1,0 +1,133 @@
+// Native-GPU figures for machines without a browser: the built library (dist/index.js) on Dawn for
+// Node (the npm package `webgpu`), timed with timestamp queries on every compute pass.
+//
+//   npm run build && npm i --no-save webgpu@0.6.2 && node --no-opt bench/native.mjs
+//
+// Not part of `npm test` (Dawn for Node is unstable on the software adapter, see README). Only our
+// kernels and the copy baselines run here: the peers need a browser. Prints GB/s and the ratio to
+// the best trivial copy kernel, and writes $OUT/native.json when $OUT is set.
+import { writeFileSync } from 'node:fs';
+import { create, globals } from 'webgpu';
+
+Object.assign(globalThis, globals);
+globalThis.navigator = { gpu: create(['disable-dawn-features=timestamp_quantization']) };
+const { createActivations } = await import(process.env.ACTIVATIONS_DIST ?? '../dist/index.js');
+
+const act = await createActivations();
+const { device } = act;
+const adapterInfo = device.adapterInfo ?? {};
+if (!device.features.has('timestamp-query')) throw new Error('this benchmark needs timestamp-query');
+const info = { vendor: adapterInfo.vendor, architecture: adapterInfo.architecture, device: adapterInfo.device, description: adapterInfo.description };
+console.error(`adapter: ${JSON.stringify(info)}`);
+
+// Every compute pass gets begin/end timestamps; a sample's GPU time is the sum over its passes.
+const MAX_PASSES = 2048; // query sets hold at most 4096 queries
+const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * MAX_PASSES });
+const resolveBuf = device.createBuffer({ size: 16 * MAX_PASSES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+const readBuf = device.createBuffer({ size: 16 * MAX_PASSES, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+let passes = 0;
+const createEncoder = device.createCommandEncoder.bind(device);
+device.createCommandEncoder = (descriptor) => {
+  const encoder = createEncoder(descriptor);
+  const begin = encoder.beginComputePass.bind(encoder);
+  encoder.beginComputePass = (desc = {}) => {
+    if (passes >= MAX_PASSES) throw new Error('too many passes in one sample');
+    const i = passes++;
+    return begin({ ...desc, timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+  };
+  return encoder;
+};
+
+async function gpuSeconds(run) {
+  passes = 0;
+  run();
+  await Promise.resolve(); // let the library submit its batch
+  const n = passes;
+  const encoder = createEncoder();
+  encoder.resolveQuerySet(querySet, 0, 2 * n, resolveBuf, 0);
+  encoder.copyBufferToBuffer(resolveBuf, 0, readBuf, 0, 16 * n);
+  device.queue.submit([encoder.finish()]);
+  await readBuf.mapAsync(GPUMapMode.READ);
+  const t = new BigInt64Array(readBuf.getMappedRange().slice(0, 16 * n));
+  readBuf.unmap();
+  let ns = 0n;
+  for (let i = 0; i < n; i++) ns += t[2 * i + 1] - t[2 * i];
+  return Number(ns) * 1e-9;
+}
+
+function copyKernel(vec4PerThread) {
+  const code = `
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read_write> y: array<vec4<f32>>;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) g: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let first = (wid.y * g.x + wid.x) * 256u * ${vec4PerThread}u + lid;
+  for (var k = 0u; k < ${vec4PerThread}u; k++) {
+    let i = first + k * 256u;
+    if (i < arrayLength(&y)) { y[i] = x[i]; }
+  }
+}`;
+  return device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
+}
+
+function runCopy(pipeline, vec4PerThread, x, y, n) {
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [
+    { binding: 0, resource: { buffer: x } }, { binding: 1, resource: { buffer: y } }] });
+  const groups = Math.ceil(n / 4 / 256 / vec4PerThread);
+  const gy = Math.ceil(groups / 65535);
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  pass.dispatchWorkgroups(Math.ceil(groups / gy), gy);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+}
+
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const SAMPLES = Number(process.env.SAMPLES ?? 7);
+const K = Number(process.env.K ?? 20);
+const SIZES = (process.env.SIZES ?? '22,24,26').split(',').map((e) => 2 ** Number(e));
+const copies = [[1, copyKernel(1)], [4, copyKernel(4)]];
+const ops = ['linear', 'elu', 'relu', 'leakyRelu', 'sigmoid', 'tanh'].flatMap((name) =>
+  ['forward', 'derivative', 'backward'].map((mode) => ({ name, mode })));
+const rows = [];
+const gbps = (bytes, t) => bytes / t / 1e9;
+for (const n of SIZES) {
+  const x = act.tensor(new Float32Array(n).map((_, i) => ((i % 2001) - 1000) / 50));
+  const dy = act.tensor(new Float32Array(n).fill(0.5));
+  const y = act.tensor(new Float32Array(n));
+  const copyTimes = copies.map(() => []);
+  const opTimes = ops.map(() => []);
+  for (let s = 0; s <= SAMPLES; s++) { // sample 0 warms up
+    // Copy baselines and ops alternate within each sample, so that drift cancels in the ratios.
+    for (const [c, [per, pipeline]] of copies.entries()) {
+      const t = await gpuSeconds(() => { for (let k = 0; k < K; k++) runCopy(pipeline, per, x.buffer, y.buffer, n); });
+      if (s > 0) copyTimes[c].push(t / K);
+    }
+    for (const [o, { name, mode }] of ops.entries()) {
+      const t = await gpuSeconds(() => {
+        for (let k = 0; k < K; k++) {
+          if (mode === 'backward') act.backward(name, x, dy, { out: y });
+          else act[mode](name, x, { out: y });
+        }
+      });
+      if (s > 0) opTimes[o].push(t / K);
+    }
+  }
+  const copyBest = Math.min(...copyTimes.map(median));
+  console.error(`n = 2^${Math.log2(n)}: copy kernel ${copyTimes.map((t) => gbps(8 * n, median(t)).toFixed(0)).join(' / ')} GB/s (1 / 4 vec4 per thread)`);
+  rows.push({ n, name: 'copy-kernel', mode: 'best', ms: copyBest * 1e3, gbps: gbps(8 * n, copyBest), ratioToCopy: 1 });
+  for (const [o, { name, mode }] of ops.entries()) {
+    const bytes = (mode === 'backward' ? 12 : 8) * n;
+    const t = median(opTimes[o]);
+    const row = { n, name, mode, ms: t * 1e3, gbps: gbps(bytes, t), ratioToCopy: gbps(bytes, t) / gbps(8 * n, copyBest) };
+    rows.push(row);
+    console.log(`2^${Math.log2(n)} ${name.padEnd(9)} ${mode.padEnd(10)} ${row.ms.toFixed(4).padStart(9)} ms ${row.gbps.toFixed(0).padStart(6)} GB/s  ${row.ratioToCopy.toFixed(2)} x copy`);
+  }
+  for (const t of [x, dy, y]) t.destroy();
+}
+const result = { adapter: info, date: new Date().toISOString(), samples: SAMPLES, dispatchesPerSample: K, rows };
+if (process.env.OUT) writeFileSync(`${process.env.OUT}/native.json`, JSON.stringify(result, null, 2));
+act.destroy();
+process.exit(0);

@@ -1,0 +1,52 @@
+// Parameter and name validation: clear errors that name the argument, its value and what was expected.
+import { describe, expect, test } from 'vitest';
+import { ACTIVATION_NAMES, lookupActivation, resolveParams } from '../../src/activations.js';
+
+describe('lookupActivation', () => {
+  test('an unknown name is a TypeError listing the valid names', () => {
+    expect(() => lookupActivation('gelu', 'forward')).toThrow(TypeError);
+    expect(() => lookupActivation('gelu', 'forward')).toThrow(`forward: unknown activation "gelu"; expected one of ${ACTIVATION_NAMES.join(', ')}`);
+  });
+
+  test('inherited property names are not activations', () => {
+    expect(() => lookupActivation('toString', 'forward')).toThrow(TypeError);
+  });
+});
+
+describe('resolveParams', () => {
+  test('fills defaults', () => {
+    expect(resolveParams('elu', undefined)).toEqual({ alpha: 1 });
+    expect(resolveParams('leakyRelu', {})).toEqual({ alpha: Math.fround(0.01) });
+    expect(resolveParams('linear', {})).toEqual({ m: 1 });
+    expect(resolveParams('relu', {})).toEqual({});
+  });
+
+  test.each([
+    ['elu', { alpha: 0 }, /elu: parameter alpha = 0 is invalid; expected a finite number > 0/],
+    ['elu', { alpha: -1 }, /alpha = -1/],
+    ['elu', { alpha: 1e-50 }, /alpha = 1e-50 is invalid/], // rounds to 0 in f32
+    ['elu', { alpha: Infinity }, /alpha = Infinity/],
+    ['leakyRelu', { alpha: NaN }, /leakyRelu: parameter alpha = NaN is invalid; expected a finite number/],
+    ['linear', { m: 1e39 }, /m = 1e\+39 is invalid/], // finite in float64, ∞ in f32
+    ['linear', { m: 1e-40 }, /m = 1e-40 is subnormal in f32/], // some GPUs flush it to 0, others do not
+    ['leakyRelu', { alpha: -1e-42 }, /alpha = -1e-42 is subnormal/],
+    ['linear', { alpha: 2 }, /linear: unknown parameter "alpha"; expected "m"/],
+    ['relu', { alpha: 2 }, /relu: unknown parameter "alpha"; relu takes no parameters/],
+  ] as const)('%s %o is a RangeError', (name, params, message) => {
+    expect(() => resolveParams(name, params)).toThrow(RangeError);
+    expect(() => resolveParams(name, params)).toThrow(message);
+  });
+
+  test('a non-number parameter is a TypeError', () => {
+    expect(() => resolveParams('elu', { alpha: '1' })).toThrow(/elu: parameter alpha must be a number, got string 1/);
+  });
+
+  test('call options such as out are skipped', () => {
+    expect(resolveParams('elu', { alpha: 2, out: {} }, ['out'])).toEqual({ alpha: 2 });
+  });
+
+  test('α > 1 and α < 0 are valid for leakyRelu', () => {
+    expect(resolveParams('leakyRelu', { alpha: 3 })).toEqual({ alpha: 3 });
+    expect(resolveParams('leakyRelu', { alpha: -0.5 })).toEqual({ alpha: -0.5 });
+  });
+});
