@@ -52,7 +52,7 @@ export async function startWebGpu(): Promise<Started | Unavailable> {
 
 /** Calls `onLost` if the device goes away while the page runs (driver reset, GPU process crash). */
 export function watchDeviceLoss(act: Activations, onLost: (problem: Unavailable) => void): void {
-  void act.device.lost.then((info) => {
+  void act.lost.then((info) => {
     if (info.reason === 'destroyed') return; // the page destroyed it itself
     onLost({
       ok: false,

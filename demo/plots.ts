@@ -37,11 +37,6 @@ interface Curves {
   readonly refDf: Float64Array;
 }
 
-/** The parameters as the GPU receives them: f32. The reference must see the same values. */
-function asF32(params: Readonly<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Math.fround(v)]));
-}
-
 export function mountPlots(grid: HTMLElement, act: Activations): void {
   for (const name of ACTIVATION_NAMES) grid.append(plotCard(name, act));
 }
@@ -84,6 +79,7 @@ function plotCard(name: ActivationName, act: Activations): HTMLElement {
     canvas.dataset.state = 'computing';
     let resolved: Record<string, number>;
     try {
+      // Rounded to f32, as the GPU receives them, so the reference uses the very same values.
       resolved = resolveParams(name, params);
       replaceChildren(error);
     } catch (e) {
@@ -94,8 +90,7 @@ function plotCard(name: ActivationName, act: Activations): HTMLElement {
     }
     try {
       const [f, df] = await Promise.all([act.forward(name, Z, resolved), act.derivative(name, Z, resolved)]);
-      const p = asF32(resolved);
-      const next: Curves = { f, df, refF: reference.forward(name, Z, p), refDf: reference.derivative(name, Z, p) };
+      const next: Curves = { f, df, refF: reference.forward(name, Z, resolved), refDf: reference.derivative(name, Z, resolved) };
       if (mine !== revision) return; // a newer input is already being computed
       curves = next;
       draw();

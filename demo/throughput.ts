@@ -2,7 +2,7 @@
 // bandwidth measured the same way (many back-to-back runs, timed from submit to queue idle).
 // A quick look for people, not the project's benchmark: `npm run bench` makes the published figures.
 import { ACTIVATION_NAMES, type ActivationName } from '../src/activations.js';
-import type { Activations, GpuTensor, Params } from '../src/index.js';
+import type { Activations, GpuTensor } from '../src/index.js';
 import { errorMessage, formatCount, h, replaceChildren, yieldToBrowser } from './dom.js';
 import { DISPLAY_NAMES } from './plots.js';
 import { randomUint32 } from './verify.js';
@@ -11,12 +11,6 @@ export const ELEMENTS = 2 ** 22;
 /** Each measurement runs for about this long, so that timer resolution and submit cost do not dominate. */
 const TARGET_SECONDS = 0.25;
 const MAX_RUNS = 200;
-
-/**
- * `{ out }` as the API accepts it. The library's Options type (Params | Params & CallOptions) gives
- * Params a number index signature that `out` cannot satisfy, so TypeScript rejects this valid call.
- */
-const intoOut = (out: GpuTensor) => ({ out }) as unknown as Params;
 
 interface Op {
   readonly label: string;
@@ -100,8 +94,8 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement, act: Acti
           },
         }],
         ...names.flatMap((name): [string, Op][] => [
-          [`${name}/forward`, { label: `${name} forward`, bytes: 2 * bytes, record: () => void act.forward(name, x, intoOut(out)) }],
-          [`${name}/backward`, { label: `${name} backward`, bytes: 3 * bytes, record: () => void act.backward(name, x, dy, intoOut(out)) }],
+          [`${name}/forward`, { label: `${name} forward`, bytes: 2 * bytes, record: () => void act.forward(name, x, { out }) }],
+          [`${name}/backward`, { label: `${name} backward`, bytes: 3 * bytes, record: () => void act.backward(name, x, dy, { out }) }],
         ]),
       ];
       let copyRate = 0;

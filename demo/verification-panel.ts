@@ -33,8 +33,8 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement, act: Ac
     MODES.map((mode) => ({
       name,
       mode,
-      // f32, as the GPU receives them: the reference must use the same values.
-      params: Object.fromEntries(Object.entries(resolveParams(name, {})).map(([k, v]) => [k, Math.fround(v)])),
+      // The defaults, rounded to f32 as the GPU receives them: the reference uses the same values.
+      params: resolveParams(name, {}),
     })),
   );
   const cell = (text = '—', cls?: string) => h('td', cls ? { class: cls } : {}, text);

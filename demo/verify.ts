@@ -49,7 +49,7 @@ export function verificationInputs(count: number, seed: number, spread: number):
 export interface VerificationCase {
   readonly name: ActivationName;
   readonly mode: Mode;
-  /** Every parameter, defaults filled in, as f32 values: what the GPU receives. */
+  /** Every parameter, defaults filled in, rounded to f32 (resolveParams): what the GPU receives. */
   readonly params: Readonly<Record<string, number>>;
 }
 
