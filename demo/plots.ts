@@ -43,7 +43,8 @@ export function mountPlots(grid: HTMLElement, act: Activations): void {
 
 function plotCard(name: ActivationName, act: Activations): HTMLElement {
   const spec = ELEMENTWISE[name];
-  const params: Record<string, number> = resolveParams(name, {});
+  // The table's defaults as people write them (0.01, not its f32 value 0.009999999776).
+  const params: Record<string, number> = Object.fromEntries(Object.entries(spec.params).map(([k, p]) => [k, p.default]));
   const canvas = h('canvas', {
     class: 'chart line-chart',
     role: 'img',
