@@ -110,7 +110,18 @@ export function mountSoftmax(panel: HTMLElement, act: Activations): void {
       'div',
       { class: 'softmax-charts' },
       ...(SOFTMAX_IN_BUILD
-        ? [probabilityChart, logChart, sum]
+        ? [
+          probabilityChart,
+          logChart,
+          h(
+            'ul',
+            { class: 'legend' },
+            h('li', {}, h('span', { class: 'swatch swatch-f' }), 'softmax, GPU'),
+            h('li', {}, h('span', { class: 'swatch swatch-df' }), 'log-softmax, GPU'),
+            h('li', {}, h('span', { class: 'swatch swatch-ref' }), 'CPU float64'),
+          ),
+          sum,
+        ]
         : [h('p', { class: 'unavailable-note', id: 'softmax-unavailable' }, SOFTMAX_MISSING)]),
     ),
   );
