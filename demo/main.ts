@@ -43,6 +43,12 @@ function showProblem(problem: Problem): void {
 }
 
 async function main(): Promise<void> {
+  // Every panel is laid out before WebGPU starts, so nothing moves when results arrive.
+  const plots = mountPlots(byId('plot-grid'));
+  const softmax = mountSoftmax(byId('softmax-panel'));
+  const throughput = mountThroughput(byId('throughput-panel'), byId('throughput-lede'));
+  const verification = mountVerification(byId('verification-panel'), byId('verification-lede'));
+
   const started = await startWebGpu();
   if (!started.ok) {
     showProblem(started);
@@ -60,10 +66,10 @@ async function main(): Promise<void> {
   const seed = Number.isSafeInteger(seedParam) && seedParam > 0 ? seedParam : Math.floor(Math.random() * 1e9) + 1;
 
   mountAdapter(byId('adapter-panel'), adapter, act);
-  mountPlots(byId('plot-grid'), act);
-  mountSoftmax(byId('softmax-panel'), act);
-  mountThroughput(byId('throughput-panel'), byId('throughput-lede'), act);
-  const verification = mountVerification(byId('verification-panel'), byId('verification-lede'), act, seed);
+  plots.start(act);
+  softmax.start(act);
+  throughput.start(act);
+  verification.start(act, seed);
   if (params.get('verify') !== 'manual') await verification.run();
 }
 

@@ -37,11 +37,14 @@ interface Curves {
   readonly refDf: Float64Array;
 }
 
-export function mountPlots(grid: HTMLElement, act: Activations): void {
-  for (const name of ACTIVATION_NAMES) grid.append(plotCard(name, act));
+/** Builds the cards at once, so the page keeps its layout; they compute once `start` gives them a GPU. */
+export function mountPlots(grid: HTMLElement): { start: (act: Activations) => void } {
+  const cards = ACTIVATION_NAMES.map(plotCard);
+  grid.append(...cards.map((c) => c.element));
+  return { start: (act) => cards.forEach((c) => c.start(act)) };
 }
 
-function plotCard(name: ActivationName, act: Activations): HTMLElement {
+function plotCard(name: ActivationName): { element: HTMLElement; start: (act: Activations) => void } {
   const spec = ELEMENTWISE[name];
   // The table's defaults as people write them (0.01, not its f32 value 0.009999999776).
   const params: Record<string, number> = Object.fromEntries(Object.entries(spec.params).map(([k, p]) => [k, p.default]));
@@ -51,10 +54,11 @@ function plotCard(name: ActivationName, act: Activations): HTMLElement {
     'aria-label': `${DISPLAY_NAMES[name]}: f(z) and its derivative for z from −6 to 6`,
     'data-state': 'computing',
   });
-  const agreement = h('p', { class: 'agreement', 'aria-live': 'polite' }, 'Computing on the GPU…');
+  const agreement = h('p', { class: 'agreement', 'aria-live': 'polite' }, 'Waiting for the GPU…');
   const error = h('p', { class: 'input-error', role: 'alert' });
   let curves: Curves | undefined;
   let revision = 0;
+  let act: Activations | undefined;
 
   const draw = () => {
     if (!curves) return;
@@ -76,6 +80,8 @@ function plotCard(name: ActivationName, act: Activations): HTMLElement {
   };
 
   const compute = async () => {
+    if (!act) return; // no GPU yet: start() computes with the values set by then
+    const gpu = act;
     const mine = ++revision;
     canvas.dataset.state = 'computing';
     let resolved: Record<string, number>;
@@ -90,7 +96,7 @@ function plotCard(name: ActivationName, act: Activations): HTMLElement {
       return;
     }
     try {
-      const [f, df] = await Promise.all([act.forward(name, Z, resolved), act.derivative(name, Z, resolved)]);
+      const [f, df] = await Promise.all([gpu.forward(name, Z, resolved), gpu.derivative(name, Z, resolved)]);
       const next: Curves = { f, df, refF: reference.forward(name, Z, resolved), refDf: reference.derivative(name, Z, resolved) };
       if (mine !== revision) return; // a newer input is already being computed
       curves = next;
@@ -128,9 +134,8 @@ function plotCard(name: ActivationName, act: Activations): HTMLElement {
   });
 
   redrawOnChange(canvas, draw);
-  void compute();
 
-  return h(
+  const element = h(
     'article',
     { class: 'card plot-card', id: `plot-${name}`, 'data-activation': name },
     h('h3', {}, DISPLAY_NAMES[name]),
@@ -152,4 +157,11 @@ function plotCard(name: ActivationName, act: Activations): HTMLElement {
     ),
     agreement,
   );
+  return {
+    element,
+    start: (gpu) => {
+      act = gpu;
+      void compute();
+    },
+  };
 }

@@ -8,8 +8,10 @@ import { SOFTMAX_IN_BUILD, SOFTMAX_MISSING, softmaxRow, type SoftmaxRow } from '
 
 const DEFAULT_SCORES = [2, 1, 0.1, -1, 3, 0.5, -2, 1.5];
 
-export function mountSoftmax(panel: HTMLElement, act: Activations): void {
+/** Builds the panel at once; it computes once `start` gives it a GPU. */
+export function mountSoftmax(panel: HTMLElement): { start: (act: Activations) => void } {
   const scores = [...DEFAULT_SCORES];
+  let act: Activations | undefined;
   let temperature = 1;
   let row: SoftmaxRow | undefined;
   let revision = 0;
@@ -50,10 +52,12 @@ export function mountSoftmax(panel: HTMLElement, act: Activations): void {
   };
 
   const compute = async () => {
+    if (!act) return;
+    const gpu = act;
     const mine = ++revision;
     panel.dataset.state = 'computing';
     try {
-      const outcome = await softmaxRow(act, scores, temperature);
+      const outcome = await softmaxRow(gpu, scores, temperature);
       if (mine !== revision) return;
       if (!outcome.available) {
         panel.dataset.state = 'unavailable';
@@ -125,7 +129,12 @@ export function mountSoftmax(panel: HTMLElement, act: Activations): void {
         : [h('p', { class: 'unavailable-note', id: 'softmax-unavailable' }, SOFTMAX_MISSING)]),
     ),
   );
-  void compute();
+  return {
+    start: (gpu) => {
+      act = gpu;
+      void compute();
+    },
+  };
 }
 
 /** One bar per value from 0, and the reference as a dashed mark across the bar's top. */

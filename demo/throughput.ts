@@ -42,7 +42,9 @@ async function secondsPerRun(device: GPUDevice, op: Op): Promise<number> {
   }
 }
 
-export function mountThroughput(panel: HTMLElement, lede: HTMLElement, act: Activations): void {
+/** Builds the table at once; the button works once `start` gives it a GPU. */
+export function mountThroughput(panel: HTMLElement, lede: HTMLElement): { start: (act: Activations) => void } {
+  let act: Activations | undefined;
   replaceChildren(
     lede,
     `GB/s of each op at ${formatCount(ELEMENTS)} elements (bytes read plus bytes written, per second), on tensors ` +
@@ -56,7 +58,7 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement, act: Acti
     return [key, h('tr', { 'data-op': key }, h('th', { scope: 'row' }, label), h('td', { class: 'num' }, '—'),
       h('td', { class: 'num' }, '—'), h('td', { class: 'bar-cell' }, h('span', { class: 'meter', style: 'width: 0%' })))];
   }));
-  const button = h('button', { type: 'button' }, 'Run benchmark');
+  const button = h('button', { type: 'button', disabled: true }, 'Run benchmark');
   const status = h('span', { class: 'progress-text', 'aria-live': 'polite' }, 'Takes a few seconds; the page stays usable.');
   replaceChildren(
     panel,
@@ -70,18 +72,18 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement, act: Acti
     )),
   );
 
-  const run = async () => {
+  const run = async (gpu: Activations) => {
     button.disabled = true;
     panel.dataset.state = 'running';
-    const device = act.device;
+    const device = gpu.device;
     const next = randomUint32(7);
     const values = Float32Array.from({ length: ELEMENTS }, () => (next() / 2 ** 32) * 12 - 6);
     const tensors: GpuTensor[] = [];
     const keep = <T extends GpuTensor>(t: T) => (tensors.push(t), t);
     try {
-      const x = keep(act.tensor(values));
-      const dy = keep(act.tensor(values));
-      const out = keep(act.tensor(new Float32Array(ELEMENTS)));
+      const x = keep(gpu.tensor(values));
+      const dy = keep(gpu.tensor(values));
+      const out = keep(gpu.tensor(new Float32Array(ELEMENTS)));
       const bytes = 4 * ELEMENTS;
       const ops: [string, Op][] = [
         ['copy', {
@@ -94,8 +96,8 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement, act: Acti
           },
         }],
         ...names.flatMap((name): [string, Op][] => [
-          [`${name}/forward`, { label: `${name} forward`, bytes: 2 * bytes, record: () => void act.forward(name, x, { out }) }],
-          [`${name}/backward`, { label: `${name} backward`, bytes: 3 * bytes, record: () => void act.backward(name, x, dy, { out }) }],
+          [`${name}/forward`, { label: `${name} forward`, bytes: 2 * bytes, record: () => void gpu.forward(name, x, { out }) }],
+          [`${name}/backward`, { label: `${name} backward`, bytes: 3 * bytes, record: () => void gpu.backward(name, x, dy, { out }) }],
         ]),
       ];
       let copyRate = 0;
@@ -129,5 +131,13 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement, act: Acti
       button.disabled = false;
     }
   };
-  button.addEventListener('click', () => void run());
+  button.addEventListener('click', () => {
+    if (act) void run(act);
+  });
+  return {
+    start: (gpu) => {
+      act = gpu;
+      button.disabled = false;
+    },
+  };
 }

@@ -22,12 +22,22 @@ function describeInput(w: Worst): string {
   return w.dy === undefined ? `z = ${formatNumber(w.x, 6)}` : `z = ${formatNumber(w.x, 6)}, dy = ${formatNumber(w.dy, 6)}`;
 }
 
-export function mountVerification(panel: HTMLElement, lede: HTMLElement, act: Activations, seed: number): { run: () => Promise<void> } {
+/**
+ * Builds the table at once, every row waiting, so the page keeps its layout; `start` gives it a GPU
+ * and the seed of the random inputs, and `run` verifies.
+ */
+export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
+  start: (act: Activations, seed: number) => void;
+  run: () => Promise<void>;
+} {
+  let act: Activations | undefined;
+  let seed = 0;
   replaceChildren(
     lede,
-    `Each case runs on ${formatCount(RANDOM_INPUTS)} random inputs (seed ${seed}) plus ${SPECIAL_VALUES.length} special values ` +
+    `Each case runs on ${formatCount(RANDOM_INPUTS)} random inputs plus ${SPECIAL_VALUES.length} special values ` +
       '(±0, ±∞, NaN, ±100, ±3.4e38, subnormals, …). Every result must lie within the bound of the activation table ' +
-      '(0 ULP where the result must be exact, 16 + 2|a| ULP where the formula calls exp(a)) of the correctly rounded float64 value.',
+      '(0 ULP where the result must be exact, 16 + 2|a| ULP where the formula calls exp(a)) of the correctly rounded float64 value. ' +
+      'The inputs change on every load; ?seed=N in the URL repeats a run.',
   );
   const cases: VerificationCase[] = ACTIVATION_NAMES.flatMap((name) =>
     MODES.map((mode) => ({
@@ -59,7 +69,7 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement, act: Ac
   const progress = h('progress', { max: 1, value: 0, 'aria-label': 'verification progress' });
   const progressText = h('span', { class: 'progress-text', 'aria-live': 'polite' }, 'Not started');
   const summary = h('p', { class: 'summary', id: 'verification-summary', 'aria-live': 'polite' });
-  const button = h('button', { type: 'button', class: 'push-right' }, 'Run verification');
+  const button = h('button', { type: 'button', class: 'push-right', disabled: true }, 'Run verification');
   const detail = h('div', { class: 'failures' });
 
   replaceChildren(
@@ -106,6 +116,8 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement, act: Ac
   };
 
   const run = async () => {
+    if (!act) throw new Error('verification: run() before start() gave it a GPU');
+    const gpu = act;
     button.disabled = true;
     panel.dataset.state = 'running';
     replaceChildren(summary);
@@ -131,15 +143,15 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement, act: Ac
         };
         await step(0);
         const got = c.mode === 'forward'
-          ? await act.forward(c.name, x, c.params)
-          : c.mode === 'derivative' ? await act.derivative(c.name, x, c.params) : await act.backward(c.name, x, dy, c.params);
+          ? await gpu.forward(c.name, x, c.params)
+          : c.mode === 'derivative' ? await gpu.derivative(c.name, x, c.params) : await gpu.backward(c.name, x, dy, c.params);
         const result = await checkCase(c, x, c.mode === 'backward' ? dy : undefined, got, step);
         if (result.failures) failed++;
         show(row, result);
       }
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       progress.value = 1;
-      replaceChildren(progressText, `Done in ${seconds} s`);
+      replaceChildren(progressText, `Done in ${seconds} s (seed ${seed})`);
       replaceChildren(
         summary,
         failed === 0
@@ -157,5 +169,12 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement, act: Ac
     }
   };
   button.addEventListener('click', () => void run());
-  return { run };
+  return {
+    start: (gpu, randomSeed) => {
+      act = gpu;
+      seed = randomSeed;
+      button.disabled = false;
+    },
+    run,
+  };
 }
