@@ -30,9 +30,6 @@ export interface Frame {
   readonly plot: Rect;
   readonly toX: (x: number) => number;
   readonly toY: (y: number) => number;
-  /** Snaps a CSS-pixel coordinate to the centre of a device pixel, for crisp 1-device-pixel lines. */
-  readonly snap: (v: number) => number;
-  readonly dpr: number;
 }
 
 /** What `data-view` holds. */
@@ -128,6 +125,7 @@ export function drawChart(canvas: HTMLCanvasElement, x: Axis, y: Axis, content: 
   };
   const toX = (v: number) => plot.left + ((v - x.min) / (x.max - x.min)) * plot.width;
   const toY = (v: number) => plot.top + (1 - (v - y.min) / (y.max - y.min)) * plot.height;
+  // The centre of a device pixel, so that grid lines one device pixel wide stay crisp.
   const snap = (v: number) => (Math.round(v * dpr - 0.5) + 0.5) / dpr;
   const colors = theme(canvas);
 
@@ -172,7 +170,7 @@ export function drawChart(canvas: HTMLCanvasElement, x: Axis, y: Axis, content: 
   // A little past the frame, so that a line along an edge (ReLU at 0) is drawn whole, not halved.
   ctx.rect(plot.left - CLIP_OVERDRAW, plot.top - CLIP_OVERDRAW, plot.width + 2 * CLIP_OVERDRAW, plot.height + 2 * CLIP_OVERDRAW);
   ctx.clip();
-  content({ ctx, plot, toX, toY, snap, dpr });
+  content({ ctx, plot, toX, toY });
   ctx.restore();
 
   const view: ChartView = { x: [x.min, x.max], y: [y.min, y.max], plot };

@@ -22,8 +22,6 @@ interface SoftmaxReference {
 }
 
 export interface SoftmaxRow {
-  /** The scores divided by the temperature, as f32: what both the GPU and the reference see. */
-  readonly logits: Float32Array;
   readonly probabilities: Float32Array;
   readonly logProbabilities: Float32Array;
   readonly referenceProbabilities: Float64Array;
@@ -38,6 +36,7 @@ export async function softmaxRow(act: Activations, scores: readonly number[], te
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
     throw new RangeError(`softmax: temperature ${temperature} must be a finite number > 0`);
   }
+  // The scores divided by the temperature, as f32: what both the GPU and the reference see.
   const logits = Float32Array.from(scores, (s) => s / temperature);
   const options = { shape: [1, logits.length] };
   const gpu = act as unknown as SoftmaxGpu;
@@ -49,7 +48,6 @@ export async function softmaxRow(act: Activations, scores: readonly number[], te
   return {
     available: true,
     row: {
-      logits,
       probabilities,
       logProbabilities,
       referenceProbabilities: cpu.forward('softmax', logits, options),
