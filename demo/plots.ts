@@ -1,13 +1,16 @@
 // The activation plots: f(z) and f'(z) from the GPU, the float64 reference dashed on top, and the
 // parameter controls. Formulas and parameter checks come from the activation table.
-import { ACTIVATION_NAMES, ELEMENTWISE, resolveParams, type ActivationName } from '../src/activations.js';
+import { ELEMENTWISE, resolveParams, type ElementwiseName } from '../src/activations.js';
 import { measuredUlps } from '../src/accuracy.js';
 import type { Activations } from '../src/index.js';
 import { reference } from '../src/reference.js';
 import { drawChart, niceAxis, redrawOnChange, strokeLines, type Line } from './chart.js';
 import { errorMessage, h, replaceChildren } from './dom.js';
 
-export const DISPLAY_NAMES: Readonly<Record<ActivationName, string>> = {
+/** The elementwise activations, in table order. Softmax, a function of a whole row, has its own panel. */
+export const ELEMENTWISE_NAMES = Object.keys(ELEMENTWISE) as ElementwiseName[];
+
+export const DISPLAY_NAMES: Readonly<Record<ElementwiseName, string>> = {
   linear: 'Linear',
   elu: 'ELU',
   relu: 'ReLU',
@@ -39,12 +42,12 @@ interface Curves {
 
 /** Builds the cards at once, so the page keeps its layout; they compute once `start` gives them a GPU. */
 export function mountPlots(grid: HTMLElement): { start: (act: Activations) => void } {
-  const cards = ACTIVATION_NAMES.map(plotCard);
+  const cards = ELEMENTWISE_NAMES.map(plotCard);
   grid.append(...cards.map((c) => c.element));
   return { start: (act) => cards.forEach((c) => c.start(act)) };
 }
 
-function plotCard(name: ActivationName): { element: HTMLElement; start: (act: Activations) => void } {
+function plotCard(name: ElementwiseName): { element: HTMLElement; start: (act: Activations) => void } {
   const spec = ELEMENTWISE[name];
   // The table's defaults as people write them (0.01, not its f32 value 0.009999999776).
   const params: Record<string, number> = Object.fromEntries(Object.entries(spec.params).map(([k, p]) => [k, p.default]));

@@ -1,10 +1,10 @@
 // The throughput panel: GB/s of each op on GPU-resident tensors, beside the device's own copy
 // bandwidth measured the same way (many back-to-back runs, timed from submit to queue idle).
 // A quick look for people, not the project's benchmark: `npm run bench` makes the published figures.
-import { ACTIVATION_NAMES, type ActivationName } from '../src/activations.js';
+import type { ElementwiseName } from '../src/activations.js';
 import type { Activations, GpuTensor } from '../src/index.js';
 import { errorMessage, formatCount, h, replaceChildren, yieldToBrowser } from './dom.js';
-import { DISPLAY_NAMES } from './plots.js';
+import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './plots.js';
 import { randomUint32 } from './verify.js';
 
 export const ELEMENTS = 2 ** 22;
@@ -50,10 +50,10 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement): { start:
     `GB/s of each op at ${formatCount(ELEMENTS)} elements (bytes read plus bytes written, per second), on tensors ` +
       'that stay on the GPU, beside a plain buffer copy timed the same way. Memory-bound kernels should come close to the copy.',
   );
-  const names: readonly ActivationName[] = ACTIVATION_NAMES;
+  const names = ELEMENTWISE_NAMES;
   const rowKeys = ['copy', ...names.flatMap((n) => [`${n}/forward`, `${n}/backward`])];
   const rows = new Map(rowKeys.map((key) => {
-    const [name, mode] = key.split('/') as [ActivationName | 'copy', string | undefined];
+    const [name, mode] = key.split('/') as [ElementwiseName | 'copy', string | undefined];
     const label = name === 'copy' ? 'Buffer copy (copyBufferToBuffer)' : `${DISPLAY_NAMES[name]} ${mode}`;
     return [key, h('tr', { 'data-op': key }, h('th', { scope: 'row' }, label), h('td', { class: 'num' }, '—'),
       h('td', { class: 'num' }, '—'), h('td', { class: 'bar-cell' }, h('span', { class: 'meter', style: 'width: 0%' })))];

@@ -1,9 +1,9 @@
 // The verification table: every activation × mode on 2^20 random inputs plus the special values, each
 // element checked against the float64 reference (demo/verify.ts), one row per case.
-import { ACTIVATION_NAMES, resolveParams, type Mode } from '../src/activations.js';
+import { resolveParams, type Mode } from '../src/activations.js';
 import type { Activations } from '../src/index.js';
 import { errorMessage, formatCount, formatNumber, h, replaceChildren, yieldToBrowser } from './dom.js';
-import { DISPLAY_NAMES } from './plots.js';
+import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './plots.js';
 import { SOFTMAX_IN_BUILD } from './softmax.js';
 import { checkCase, SPECIAL_VALUES, verificationInputs, type CaseResult, type VerificationCase, type Worst } from './verify.js';
 
@@ -39,7 +39,7 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
       '(0 ULP where the result must be exact, 16 + 2|a| ULP where the formula calls exp(a)) of the correctly rounded float64 value. ' +
       'The inputs change on every load; ?seed=N in the URL repeats a run.',
   );
-  const cases: VerificationCase[] = ACTIVATION_NAMES.flatMap((name) =>
+  const cases: VerificationCase[] = ELEMENTWISE_NAMES.flatMap((name) =>
     MODES.map((mode) => ({
       name,
       mode,

@@ -4,7 +4,7 @@
 import {
   acceptFlushed, flushCandidates, isSubnormalF32, measuredUlps, MIN_NORMAL_F32, ulpDistance,
 } from '../src/accuracy.js';
-import { ELEMENTWISE, type ActivationName, type ElementwiseActivation, type Mode } from '../src/activations.js';
+import { ELEMENTWISE, type ElementwiseActivation, type ElementwiseName, type Mode } from '../src/activations.js';
 
 /**
  * Inputs every case sees besides the random ones. The issue's list first, then values that sit on
@@ -47,7 +47,7 @@ export function verificationInputs(count: number, seed: number, spread: number):
 }
 
 export interface VerificationCase {
-  readonly name: ActivationName;
+  readonly name: ElementwiseName;
   readonly mode: Mode;
   /** Every parameter, defaults filled in, rounded to f32 (resolveParams): what the GPU receives. */
   readonly params: Readonly<Record<string, number>>;
