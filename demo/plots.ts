@@ -6,18 +6,7 @@ import type { Activations } from '../src/index.js';
 import { reference } from '../src/reference.js';
 import { drawChart, niceAxis, redrawOnChange, strokeLines, type Line } from './chart.js';
 import { errorMessage, h, replaceChildren } from './dom.js';
-
-/** The elementwise activations, in table order. Softmax, a function of a whole row, has its own panel. */
-export const ELEMENTWISE_NAMES = Object.keys(ELEMENTWISE) as ElementwiseName[];
-
-export const DISPLAY_NAMES: Readonly<Record<ElementwiseName, string>> = {
-  linear: 'Linear',
-  elu: 'ELU',
-  relu: 'ReLU',
-  leakyRelu: 'LeakyReLU',
-  sigmoid: 'Sigmoid',
-  tanh: 'Tanh',
-};
+import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './names.js';
 
 /** How each parameter is shown and the slider's range; the number box accepts what the table accepts. */
 const CONTROLS: Readonly<Record<string, { symbol: string; min: number; max: number; step: number }>> = {
@@ -26,7 +15,7 @@ const CONTROLS: Readonly<Record<string, { symbol: string; min: number; max: numb
 };
 
 /** z from −6 to 6 in steps of 0.01: 1201 points, with 0 and ±3 among them exactly. */
-export const Z_HALF_WIDTH = 6;
+const Z_HALF_WIDTH = 6;
 const STEPS_PER_UNIT = 100;
 const Z = Float32Array.from(
   { length: 2 * Z_HALF_WIDTH * STEPS_PER_UNIT + 1 },

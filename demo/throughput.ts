@@ -4,7 +4,7 @@
 import type { ElementwiseName } from '../src/activations.js';
 import type { Activations, GpuTensor } from '../src/index.js';
 import { errorMessage, formatCount, h, replaceChildren, yieldToBrowser } from './dom.js';
-import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './plots.js';
+import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './names.js';
 import { randomUint32 } from './verify.js';
 
 export const ELEMENTS = 2 ** 22;

@@ -3,7 +3,7 @@
 import { resolveParams, type Mode } from '../src/activations.js';
 import type { Activations } from '../src/index.js';
 import { errorMessage, formatCount, formatNumber, h, replaceChildren, yieldToBrowser } from './dom.js';
-import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './plots.js';
+import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './names.js';
 import { SOFTMAX_IN_BUILD } from './softmax.js';
 import { checkCase, SPECIAL_VALUES, verificationInputs, type CaseResult, type VerificationCase, type Worst } from './verify.js';
 
