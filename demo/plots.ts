@@ -1,0 +1,159 @@
+// The activation plots: f(z) and f'(z) from the GPU, the float64 reference dashed on top, and the
+// parameter controls. Formulas and parameter checks come from the activation table.
+import { ELEMENTWISE, resolveParams, type ElementwiseName } from '../src/activations.js';
+import { measuredUlps } from '../src/accuracy.js';
+import type { Activations } from '../src/index.js';
+import { reference } from '../src/reference.js';
+import { drawChart, niceAxis, redrawOnChange, strokeLines, type Line } from './chart.js';
+import { errorMessage, h, replaceChildren } from './dom.js';
+import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './names.js';
+
+/** How each parameter is shown and the slider's range; the number box accepts what the table accepts. */
+const CONTROLS: Readonly<Record<string, { symbol: string; min: number; max: number; step: number }>> = {
+  m: { symbol: 'm', min: -2, max: 2, step: 0.05 },
+  alpha: { symbol: 'α', min: 0, max: 3, step: 0.01 },
+};
+
+/** z from −6 to 6 in steps of 0.01: 1201 points, with 0 and ±3 among them exactly. */
+const Z_HALF_WIDTH = 6;
+const STEPS_PER_UNIT = 100;
+const Z = Float32Array.from(
+  { length: 2 * Z_HALF_WIDTH * STEPS_PER_UNIT + 1 },
+  (_, i) => (i - Z_HALF_WIDTH * STEPS_PER_UNIT) / STEPS_PER_UNIT,
+);
+
+interface Curves {
+  readonly f: Float32Array;
+  readonly df: Float32Array;
+  readonly refF: Float64Array;
+  readonly refDf: Float64Array;
+}
+
+/** Builds the cards at once, so the page keeps its layout; they compute once `start` gives them a GPU. */
+export function mountPlots(grid: HTMLElement): { start: (act: Activations) => void } {
+  const cards = ELEMENTWISE_NAMES.map(plotCard);
+  grid.append(...cards.map((c) => c.element));
+  return { start: (act) => cards.forEach((c) => c.start(act)) };
+}
+
+function plotCard(name: ElementwiseName): { element: HTMLElement; start: (act: Activations) => void } {
+  const spec = ELEMENTWISE[name];
+  // The table's defaults as people write them (0.01, not its f32 value 0.009999999776).
+  const params: Record<string, number> = Object.fromEntries(Object.entries(spec.params).map(([k, p]) => [k, p.default]));
+  const canvas = h('canvas', {
+    class: 'chart line-chart',
+    role: 'img',
+    'aria-label': `${DISPLAY_NAMES[name]}: f(z) and its derivative for z from −6 to 6`,
+    'data-state': 'computing',
+  });
+  const agreement = h('p', { class: 'agreement', 'aria-live': 'polite' }, 'Waiting for the GPU…');
+  const error = h('p', { class: 'input-error', role: 'alert' });
+  let curves: Curves | undefined;
+  let revision = 0;
+  let act: Activations | undefined;
+
+  const draw = () => {
+    if (!curves) return;
+    const c = curves;
+    const finite = [...c.f, ...c.df, ...c.refF, ...c.refDf].filter(Number.isFinite);
+    const x = niceAxis(-Z_HALF_WIDTH, Z_HALF_WIDTH, 6, 'z');
+    const y = niceAxis(Math.min(...finite), Math.max(...finite), 6, 'f(z), f′(z)');
+    const colors = getComputedStyle(canvas);
+    const color = (v: string) => colors.getPropertyValue(v).trim();
+    const lines: Line[] = [
+      { label: 'f GPU', x: Z, y: c.f, color: color('--series-f'), width: 2.25 },
+      { label: 'f′ GPU', x: Z, y: c.df, color: color('--series-df'), width: 2.25 },
+      // The reference goes on top, thin and dashed, so the GPU curve shows through the gaps.
+      { label: 'f reference', x: Z, y: c.refF, color: color('--series-ref'), width: 1, dash: [3, 3] },
+      { label: 'f′ reference', x: Z, y: c.refDf, color: color('--series-ref'), width: 1, dash: [3, 3] },
+    ];
+    drawChart(canvas, x, y, (frame) => strokeLines(frame, lines));
+    canvas.dataset.series = JSON.stringify(lines.map((l) => ({ label: l.label, color: l.color })));
+  };
+
+  const compute = async () => {
+    if (!act) return; // no GPU yet: start() computes with the values set by then
+    const gpu = act;
+    const mine = ++revision;
+    canvas.dataset.state = 'computing';
+    let resolved: Record<string, number>;
+    try {
+      // Rounded to f32, as the GPU receives them, so the reference uses the very same values.
+      resolved = resolveParams(name, params);
+      replaceChildren(error);
+    } catch (e) {
+      // The library's own message names the parameter, the value and what it accepts.
+      replaceChildren(error, errorMessage(e));
+      canvas.dataset.state = 'invalid';
+      return;
+    }
+    try {
+      const [f, df] = await Promise.all([gpu.forward(name, Z, resolved), gpu.derivative(name, Z, resolved)]);
+      const next: Curves = { f, df, refF: reference.forward(name, Z, resolved), refDf: reference.derivative(name, Z, resolved) };
+      if (mine !== revision) return; // a newer input is already being computed
+      curves = next;
+      draw();
+      let worst = 0;
+      for (let i = 0; i < Z.length; i++) {
+        worst = Math.max(worst, measuredUlps(next.f[i]!, next.refF[i]!), measuredUlps(next.df[i]!, next.refDf[i]!));
+      }
+      replaceChildren(agreement, `GPU vs float64 on these ${Z.length} points: largest difference ${worst} ULP`);
+      canvas.dataset.params = JSON.stringify(resolved);
+      canvas.dataset.state = 'ready';
+    } catch (e) {
+      if (mine !== revision) return;
+      canvas.dataset.state = 'error';
+      replaceChildren(agreement, `The GPU computation failed: ${errorMessage(e)}`);
+    }
+  };
+
+  const controls = Object.keys(spec.params).map((key) => {
+    const control = CONTROLS[key];
+    if (!control) throw new Error(`plots: no control range for parameter "${key}" of ${name}`);
+    const value = String(params[key]);
+    const common = { min: control.min, max: control.max, step: control.step, value, 'data-param': key };
+    const slider = h('input', { ...common, type: 'range', 'aria-label': `${control.symbol} slider` });
+    const box = h('input', { ...common, type: 'number', class: 'param-value', 'aria-label': control.symbol });
+    const onInput = (source: HTMLInputElement, other: HTMLInputElement) => {
+      if (source.value === '') return; // mid-edit: wait for a number
+      params[key] = Number(source.value);
+      other.value = source.value;
+      void compute();
+    };
+    slider.addEventListener('input', () => onInput(slider, box));
+    box.addEventListener('input', () => onInput(box, slider));
+    return h('label', { class: 'param' }, h('span', { class: 'param-symbol' }, control.symbol, ' ='), slider, box);
+  });
+
+  redrawOnChange(canvas, draw);
+
+  const element = h(
+    'article',
+    { class: 'card plot-card', id: `plot-${name}`, 'data-activation': name },
+    h('h3', {}, DISPLAY_NAMES[name]),
+    h(
+      'p',
+      { class: 'formula' },
+      h('span', {}, 'f(z) = ', spec.formula),
+      h('span', {}, 'f′(z) = ', spec.derivativeFormula),
+    ),
+    h('div', { class: 'controls' }, ...(controls.length ? controls : [h('span', { class: 'muted' }, 'No parameters')])),
+    error,
+    canvas,
+    h(
+      'ul',
+      { class: 'legend' },
+      h('li', {}, h('span', { class: 'swatch swatch-f' }), 'f(z), GPU'),
+      h('li', {}, h('span', { class: 'swatch swatch-df' }), 'f′(z), GPU'),
+      h('li', {}, h('span', { class: 'swatch swatch-ref' }), 'CPU float64'),
+    ),
+    agreement,
+  );
+  return {
+    element,
+    start: (gpu) => {
+      act = gpu;
+      void compute();
+    },
+  };
+}
