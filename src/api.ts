@@ -1,13 +1,27 @@
 // The public API: createActivations() and the Activations object it returns.
-import { lookupActivation, kernelParam, resolveParams, type ActivationName, type Mode } from './activations.js';
+import {
+  kernelParam, lookupActivation, resolveLayout, resolveParams, resolveSource,
+  type ActivationName, type ElementwiseActivation, type Mode, type Source,
+} from './activations.js';
 import { Batcher, UniformArena, captureErrors, deviceCache, requestBestDevice, type CachedPipeline } from './device.js';
 import { planChunks, planDispatch } from './dispatch.js';
 import { elementsPerGroup, elementwiseKey, elementwiseShader, type ElementwiseVariant } from './kernels.js';
+import { checkSoftmaxFits, runSoftmax, type SoftmaxContext } from './softmax.js';
 import { GpuTensor, type TensorOwner } from './tensor.js';
 
 export interface CreateOptions {
   /** Reuse the caller's device. It is never destroyed by the library. */
   device?: GPUDevice;
+  /**
+   * Whether softmax merges lanes with subgroup operations. Default: when the device has the
+   * 'subgroups' feature. false forces the workgroup-memory path (the tests run both).
+   */
+  subgroups?: boolean;
+  /**
+   * At most this many workgroups per grid dimension (default: the device's limit). A small value
+   * sends small inputs down the 2D-grid path that large ones take.
+   */
+  maxWorkgroupsPerDimension?: number;
 }
 
 /** Activation parameters. Each activation takes only its own (see ELEMENTWISE[name].params). */
@@ -16,6 +30,15 @@ export interface Params {
   readonly m?: number;
   /** elu's α (default 1, > 0) or leakyRelu's α (default 0.01). */
   readonly alpha?: number;
+  /** softmax and logSoftmax: the tensor's dimensions (default [length]: the whole array is one row). */
+  readonly shape?: readonly number[];
+  /** softmax and logSoftmax: the axis each distribution runs along; negative counts from the end (default -1). */
+  readonly axis?: number;
+  /**
+   * backward of softmax, logSoftmax, sigmoid and tanh: 'output' when the first operand is the saved
+   * y = f(x) rather than x (default 'input').
+   */
+  readonly from?: Source;
 }
 
 /** Parameters plus options for GPU-resident calls. */
@@ -36,33 +59,51 @@ export class Activations implements TensorOwner {
   private readonly batcher: Batcher;
   private readonly uniforms: UniformArena;
   private readonly pipelines: Map<string, CachedPipeline>;
+  private readonly softmax: SoftmaxContext;
+  private readonly maxWorkgroupsPerDimension: number;
   private destroyed = false;
 
   /** @internal use createActivations() */
   constructor(
     readonly device: GPUDevice,
     private readonly ownsDevice: boolean,
+    options: { subgroups: boolean; maxWorkgroupsPerDimension: number },
   ) {
     this.uniforms = new UniformArena(device);
     this.batcher = new Batcher(device, this.uniforms);
     this.pipelines = deviceCache(device).pipelines;
+    this.maxWorkgroupsPerDimension = options.maxWorkgroupsPerDimension;
+    this.softmax = {
+      device,
+      uniforms: this.uniforms,
+      batcher: this.batcher,
+      pipelines: this.pipelines,
+      subgroups: options.subgroups,
+      maxWorkgroupsPerDimension: options.maxWorkgroupsPerDimension,
+      allocate: (length, label) => this.allocate(length, label),
+    };
   }
 
-  /** f(x), elementwise. */
+  /** True when softmax merges lanes with subgroup operations (see CreateOptions.subgroups). */
+  get usesSubgroups(): boolean {
+    return this.softmax.subgroups;
+  }
+
+  /** f(x): elementwise, or along one axis for softmax and logSoftmax. */
   forward(name: ActivationName, x: Float32Array, params?: Params): Promise<Float32Array>;
   forward(name: ActivationName, x: GpuTensor, options?: Options): GpuTensor;
   forward(name: ActivationName, x: Float32Array | GpuTensor, options?: Options): Promise<Float32Array> | GpuTensor {
     return this.call('forward', name, x, undefined, options);
   }
 
-  /** f'(x), elementwise. */
+  /** f'(x), elementwise; for softmax and logSoftmax, each row's len×len Jacobian, rows in order. */
   derivative(name: ActivationName, x: Float32Array, params?: Params): Promise<Float32Array>;
   derivative(name: ActivationName, x: GpuTensor, options?: Options): GpuTensor;
   derivative(name: ActivationName, x: Float32Array | GpuTensor, options?: Options): Promise<Float32Array> | GpuTensor {
     return this.call('derivative', name, x, undefined, options);
   }
 
-  /** dy ⊙ f'(x), the vector-Jacobian product, in one pass. */
+  /** The vector-Jacobian product: dy ⊙ f'(x) elementwise, and softmax's without forming the Jacobian. */
   backward(name: ActivationName, x: Float32Array, dy: Float32Array, params?: Params): Promise<Float32Array>;
   backward(name: ActivationName, x: GpuTensor, dy: GpuTensor, options?: Options): GpuTensor;
   backward(name: ActivationName, x: Float32Array | GpuTensor, dy: Float32Array | GpuTensor, options?: Options): Promise<Float32Array> | GpuTensor {
@@ -162,20 +203,33 @@ export class Activations implements TensorOwner {
         throw new TypeError(`${verb}(${name}): x and dy must both be Float32Arrays or both GpuTensors`);
       }
     }
-    const p = kernelParam(act, params);
-    if (x instanceof GpuTensor) {
-      return this.dispatch(mode, name, p, x, dy as GpuTensor | undefined, out);
+    const from = resolveSource(name, mode, options);
+    let run: (x: GpuTensor, dy?: GpuTensor, out?: GpuTensor) => GpuTensor;
+    if (act.kind === 'softmax') {
+      const layout = resolveLayout(name, options, x.length);
+      checkSoftmaxFits(`${verb}(${name})`, mode, layout, this.device.limits);
+      run = (tx, tdy, tout) => {
+        const call = `${verb}(${name})`;
+        this.checkTensors(call, tx, tdy, tout);
+        // The Jacobians have their own length, and are written after x was read into a temporary.
+        if (tout !== undefined && mode !== 'derivative') checkOut(call, tout, [tx, tdy]);
+        return runSoftmax(this.softmax, { verb: call, name, act, mode, from, layout, x: tx, dy: tdy, out: tout });
+      };
+    } else {
+      const p = kernelParam(act, params);
+      run = (tx, tdy, tout) => this.dispatch(mode, name, act, p, from, tx, tdy, tout);
     }
+    if (x instanceof GpuTensor) return run(x, dy as GpuTensor | undefined, out);
     if (out !== undefined) throw new TypeError(`${verb}(${name}): out is only for GpuTensor inputs`);
-    return this.roundTrip(mode, name, p, x, dy as Float32Array | undefined);
+    return this.roundTrip(x, dy as Float32Array | undefined, run);
   }
 
-  private async roundTrip(mode: Mode, name: ActivationName, p: number, x: Float32Array, dy?: Float32Array): Promise<Float32Array> {
+  private async roundTrip(x: Float32Array, dy: Float32Array | undefined, run: (x: GpuTensor, dy?: GpuTensor) => GpuTensor): Promise<Float32Array> {
     const tx = this.tensor(x);
     const tdy = dy && this.tensor(dy);
     let ty: GpuTensor | undefined;
     try {
-      ty = this.dispatch(mode, name, p, tx, tdy);
+      ty = run(tx, tdy);
       return await ty.read();
     } finally {
       tx.destroy();
@@ -184,13 +238,20 @@ export class Activations implements TensorOwner {
     }
   }
 
-  private dispatch(mode: Mode, name: ActivationName, p: number, x: GpuTensor, dy?: GpuTensor, out?: GpuTensor): GpuTensor {
-    const verb = `${mode}(${name})`;
+  private checkTensors(verb: string, x: GpuTensor, dy?: GpuTensor, out?: GpuTensor): void {
     for (const [what, t] of [['x', x], ['dy', dy], ['out', out]] as const) {
       if (t === undefined) continue;
       t.assertAlive(verb);
       if (t.device !== this.device) throw new TypeError(`${verb}: ${what} belongs to another GPUDevice`);
     }
+  }
+
+  private dispatch(
+    mode: Mode, name: ActivationName, act: ElementwiseActivation, p: number, from: Source,
+    x: GpuTensor, dy?: GpuTensor, out?: GpuTensor,
+  ): GpuTensor {
+    const verb = `${mode}(${name})`;
+    this.checkTensors(verb, x, dy, out);
     if (out !== undefined) checkOut(verb, out, [x, dy]);
     const y = out ?? this.allocate(x.length, name);
     if (x.length === 0) return y;
@@ -206,8 +267,8 @@ export class Activations implements TensorOwner {
       vector: plan.vector,
       xIsY: x.buffer === y.buffer,
       dyIsY: dy !== undefined && dy.buffer === y.buffer,
+      fromOutput: from === 'output',
     };
-    const act = lookupActivation(name, verb);
     const perGroup = elementsPerGroup(plan.vector);
     const errors = captureErrors(this.device, verb, () => {
       const { pipeline, layout } = this.pipeline(elementwiseKey(name, mode, variant), mode, variant, () => elementwiseShader(act, mode, variant));
@@ -232,7 +293,7 @@ export class Activations implements TensorOwner {
         if (dy && !variant.dyIsY) entries.push({ binding: 3, resource: { buffer: dy.buffer, offset: bdy!.offset, size: bdy!.size } });
         const bindGroup = this.device.createBindGroup({ label: verb, layout, entries });
         pass.setBindGroup(0, bindGroup, [uniform.offset]);
-        const grid = planDispatch(chunk.length, perGroup, limits.maxComputeWorkgroupsPerDimension);
+        const grid = planDispatch(chunk.length, perGroup, this.maxWorkgroupsPerDimension);
         pass.dispatchWorkgroups(grid.x, grid.y);
       }
       pass.end();
@@ -315,6 +376,29 @@ function checkOut(verb: string, out: GpuTensor, inputs: readonly (GpuTensor | un
 
 /** Creates an Activations on the caller's device, or on a new one with the adapter's largest limits. */
 export async function createActivations(options: CreateOptions = {}): Promise<Activations> {
-  if (options.device !== undefined) return new Activations(options.device, false);
-  return new Activations(await requestBestDevice(), true);
+  const { subgroups, maxWorkgroupsPerDimension } = options;
+  if (subgroups !== undefined && typeof subgroups !== 'boolean') {
+    throw new TypeError(`createActivations: subgroups must be true or false, got ${describe(subgroups)} ${String(subgroups)}`);
+  }
+  if (maxWorkgroupsPerDimension !== undefined && (!Number.isSafeInteger(maxWorkgroupsPerDimension) || maxWorkgroupsPerDimension < 1)) {
+    throw new RangeError(`createActivations: maxWorkgroupsPerDimension ${maxWorkgroupsPerDimension} is invalid; expected an integer >= 1`);
+  }
+  const owns = options.device === undefined;
+  const device = options.device ?? (await requestBestDevice());
+  const hasSubgroups = device.features.has('subgroups');
+  const fail = (error: Error): never => {
+    if (owns) device.destroy();
+    throw error;
+  };
+  if (subgroups === true && !hasSubgroups) {
+    fail(new RangeError('createActivations: subgroups is true, but the device lacks the "subgroups" feature'));
+  }
+  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  if (maxWorkgroupsPerDimension !== undefined && maxWorkgroupsPerDimension > limit) {
+    fail(new RangeError(`createActivations: maxWorkgroupsPerDimension ${maxWorkgroupsPerDimension} exceeds the device's limit ${limit}`));
+  }
+  return new Activations(device, owns, {
+    subgroups: subgroups ?? hasSubgroups,
+    maxWorkgroupsPerDimension: maxWorkgroupsPerDimension ?? limit,
+  });
 }

@@ -72,13 +72,16 @@ export class UniformArena {
 
   constructor(private readonly device: GPUDevice) {}
 
-  /** Reserves a slot and fills it through u32 and f32 views of its first 32 bytes. */
+  /** Reserves a slot and fills it through u32 and f32 views of its UNIFORM_SLOT bytes. */
   slot(write: (u32: Uint32Array, f32: Float32Array) => void): { buffer: GPUBuffer; offset: number } {
     const block = Math.floor(this.used / SLOTS_PER_BLOCK);
     const index = this.used % SLOTS_PER_BLOCK;
     if (index === 0) this.pending.push(new ArrayBuffer(UNIFORM_SLOT * SLOTS_PER_BLOCK));
     const data = this.pending[block]!;
-    write(new Uint32Array(data, index * UNIFORM_SLOT, 8), new Float32Array(data, index * UNIFORM_SLOT, 8));
+    write(
+      new Uint32Array(data, index * UNIFORM_SLOT, UNIFORM_SLOT / 4),
+      new Float32Array(data, index * UNIFORM_SLOT, UNIFORM_SLOT / 4),
+    );
     this.used++;
     if (!this.blocks[block]) {
       this.blocks[block] = this.device.createBuffer({
@@ -116,6 +119,7 @@ export class UniformArena {
  */
 export class Batcher {
   private commands: GPUCommandBuffer[] = [];
+  private retired: GPUBuffer[] = [];
   private scheduled = false;
 
   constructor(
@@ -125,19 +129,34 @@ export class Batcher {
 
   add(commands: GPUCommandBuffer): void {
     this.commands.push(commands);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(() => this.flush());
-    }
+    this.schedule();
+  }
+
+  /**
+   * Destroys `buffer`, a temporary that recorded commands use, once they are submitted: destroying
+   * it before the submit would make the submit invalid; after it, WebGPU frees it when the work ends.
+   */
+  retire(buffer: GPUBuffer): void {
+    this.retired.push(buffer);
+    this.schedule();
   }
 
   flush(): void {
     this.scheduled = false;
-    if (this.commands.length === 0) return;
     const commands = this.commands;
     this.commands = [];
-    this.uniforms.flush(this.device.queue);
-    this.device.queue.submit(commands);
+    if (commands.length > 0) {
+      this.uniforms.flush(this.device.queue);
+      this.device.queue.submit(commands);
+    }
+    for (const buffer of this.retired.splice(0)) buffer.destroy();
+  }
+
+  private schedule(): void {
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => this.flush());
+    }
   }
 }
 
