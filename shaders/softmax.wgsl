@@ -1,22 +1,23 @@
 // Softmax and log-softmax along one axis, forward and backward. src/kernels.ts builds each kernel as
-//   math.wgsl + this file + softmax_subgroups.wgsl or softmax_workgroup.wgsl + fn kernel(...)
+//   math.wgsl + this file + softmax_subgroups.wgsl or softmax_workgroup.wgsl + fn kernel(group, v)
 // where `kernel` chains the lane statistics and the writer below that the mode needs (see the wgsl
-// programs of SOFTMAX in src/activations.ts). {{X}} and {{DY}} name the buffers x and dy are read
-// from: the output buffer y itself when the call is in place.
+// programs of SOFTMAX in src/activations.ts), and the variant file defines the entry point and how
+// a row's lanes merge: `share` (what a lane gathers) and `reduce`. {{X}} and {{DY}} name the buffers
+// x and dy are read from: the output buffer y itself when the call is in place.
 //
 // Layout. The tensor is seen as [outer, len, inner], the reduced axis in the middle: row r is
 // (o, i) = (r / inner, r % inner) and its element j sits at o·len·inner + j·inner + i. A non-last
 // axis is read in place with stride inner; nothing is transposed.
 //
-// Work. A workgroup of 256 invocations serves 256 >> lane_bits rows with 1 << lane_bits lanes each.
-// Every invocation has a lane id v in [0, 256) (from the variant file); its row slot and its place q
-// among its row's lanes are bit fields of v:
-//   inner = 1:  v = slot·lanes + q (lane_shift = 0), so a row's lanes read neighbouring addresses;
-//   inner > 1:  v = q·rows + slot  (row_shift = 0), so neighbouring lanes read rows i and i + 1,
-//               which are neighbours in memory.
-// Lane q takes the row's elements q, q + lanes, q + 2·lanes, ... four at a time, as one vec4 of math.
-// Short rows thus share a workgroup; a long row with few rows beside it is cut into `blocks` blocks,
-// one workgroup each, which pass their statistics on through `partials` to a next dispatch.
+// Work. A row, or for long rows each of its `blocks` blocks of columns, is a unit. A workgroup of
+// 256 invocations serves 256 >> lane_bits units with 1 << lane_bits lanes each: one lane for short
+// rows, a subgroup's worth on the subgroup path, up to 256 on the workgroup path. Lane id v (the
+// local invocation index) holds the unit's slot and the lane's place q among the unit's lanes:
+//   v = slot·lanes + q (lane_shift = 0): a unit's lanes are neighbours, and read neighbouring columns;
+//   v = q·units + slot (row_shift = 0): strided rows on the workgroup path, where neighbouring lanes
+//       then read rows i and i + 1, neighbours in memory.
+// Lane q takes the unit's columns q, q + lanes, q + 2·lanes, ... four at a time, as one vec4 of math.
+// Blocks pass their statistics on through `partials` to the next dispatch.
 //
 // Statistics. A row statistic is a vec4 (m, s, d, 0): m the max, s = Σ e^(x − m), d a plain sum
 // (Σ dy, or Σ dy·y). An empty lane holds the identity (−∞, 0, 0). m = +∞ marks a row that holds NaN
@@ -26,11 +27,11 @@ struct Params {
   rows: u32,       // rows in this dispatch
   len: u32,        // elements per row
   inner: u32,      // distance between neighbouring elements of a row
-  blocks: u32,     // workgroups per row: 1, or more for long rows
+  blocks: u32,     // blocks per row: 1, or more for long rows
   block_len: u32,  // columns per block
-  lane_bits: u32,  // log2 of the lanes per row
+  lane_bits: u32,  // log2 of the lanes per unit
   lane_shift: u32, // where q sits in the lane id
-  row_shift: u32,  // where the row slot sits in the lane id
+  row_shift: u32,  // where the unit's slot sits in the lane id
   x_off: u32,      // where each operand starts, in f32s from its binding's start
   dy_off: u32,
   y_off: u32,
@@ -116,10 +117,10 @@ fn add_compensated(acc: vec2<f32>, t: f32) -> vec2<f32> {
 // ---- The lanes and their elements ----
 
 struct Work {
-  live: bool,   // the lane's row exists (not past the last row, nor in a 2D grid's overshoot)
+  live: bool,   // the lane's unit exists (not past the last one, nor in a 2D grid's overshoot)
   row: u32,
   base: u32,    // the row's element 0, counted from the operands' offsets
-  q: u32,       // the lane's place among its row's lanes
+  q: u32,       // the lane's place among its unit's lanes
   lanes: u32,
   block: u32,
   first: u32,   // the block's columns are [first, end)
@@ -128,16 +129,18 @@ struct Work {
 
 fn work_of(group: u32, v: u32) -> Work {
   let lanes = 1u << params.lane_bits;
-  let rows_per_group = WG >> params.lane_bits;
-  let slot = (v >> params.row_shift) & (rows_per_group - 1u);
+  let units_per_group = WG >> params.lane_bits;
+  let slot = (v >> params.row_shift) & (units_per_group - 1u);
   let q = (v >> params.lane_shift) & (lanes - 1u);
-  let block = group % params.blocks;
-  let row = (group / params.blocks) * rows_per_group + slot;
+  // Units run block by block, so that neighbouring slots hold neighbouring rows.
+  let unit = group * units_per_group + slot;
+  let block = unit / params.rows;
+  let row = unit - block * params.rows;
   let o = row / params.inner;
   let i = row - o * params.inner;
   let first = block * params.block_len;
   let end = min(params.len, first + params.block_len);
-  return Work(row < params.rows, row, o * params.len * params.inner + i, q, lanes, block, first, end);
+  return Work(block < params.blocks, row, o * params.len * params.inner + i, q, lanes, block, first, end);
 }
 
 // Columns j, j + lanes, j + 2·lanes, j + 3·lanes of the lane's row (j < end).
@@ -204,8 +207,10 @@ fn add_x(run: ptr<function, Running>, x4: vec4<f32>) {
   let top = max(max(x4.x, x4.y), max(x4.z, x4.w));
   (*run).m = max((*run).m, top);
   if (top > (*run).r + REBASE) {
-    // From r = −∞ (nothing summed yet) the factor is 0.
-    (*run).s *= exp_diff1((*run).r, top);
+    // From r = −∞ nothing but zeros was summed yet: no factor to apply.
+    if ((*run).r > neg_inf()) {
+      (*run).s *= exp_diff1((*run).r, top);
+    }
     (*run).r = top;
   }
   let p = exp_diff(x4, vec4((*run).r));
@@ -215,7 +220,11 @@ fn add_x(run: ptr<function, Running>, x4: vec4<f32>) {
 
 // The lane's statistic, its sum moved from the reference r to its max m (m − r <= REBASE).
 fn finish(run: Running) -> vec4<f32> {
-  return vec4(run.m, (run.s.x + run.s.y) * exp_diff1(run.r, run.m), run.d.x + run.d.y, 0.0);
+  var s = run.s.x + run.s.y;
+  if (run.r != run.m) {
+    s *= exp_diff1(run.r, run.m);
+  }
+  return vec4(run.m, s, run.d.x + run.d.y, 0.0);
 }
 
 // (max, Σ e^(x − max), 0) over the lane's elements of x.
@@ -291,31 +300,6 @@ fn merge(a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
   let hi = select(b, a, a_top);
   let lo = select(a, b, a_top);
   return vec4(hi.x, hi.y + lo.y * exp_diff1(lo.x, hi.x), a.z + b.z, 0.0);
-}
-
-var<workgroup> exchange: array<vec4<f32>, WG>;
-
-// Merges the statistics of each row's lanes and gives every lane its row's result. subgroup_merge
-// combines the lanes within `step` (a whole subgroup, or 1); the rest halve in workgroup memory,
-// over the bits of v that hold q. Empty lanes hold the identity, so any row length works.
-fn reduce(st: vec4<f32>, v: u32, step: u32) -> vec4<f32> {
-  let q_mask = ((1u << params.lane_bits) - 1u) << params.lane_shift;
-  let r = subgroup_merge(st, q_mask, step);
-  if (q_mask < step) {
-    return r; // every lane of a row is in one subgroup
-  }
-  workgroupBarrier(); // an earlier reduce may still be reading `exchange`
-  exchange[v] = r;
-  workgroupBarrier();
-  for (var b = step; b < WG; b <<= 1u) {
-    if ((q_mask & b) != 0u) {
-      if ((v & b) == 0u) {
-        exchange[v] = merge(exchange[v], exchange[v | b]);
-      }
-      workgroupBarrier();
-    }
-  }
-  return exchange[v & ~(q_mask & ~(step - 1u))];
 }
 
 // ---- Long rows in blocks: statistics through `partials` between dispatches ----

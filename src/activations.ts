@@ -147,8 +147,9 @@ type Row = ArrayLike<number>;
 
 /**
  * A kernel of shaders/softmax.wgsl: the row statistics each lane gathers, in order, and the statement
- * that writes the output. A statistic may use `w` (the lane's work) and the earlier statistics s0,
- * s1, ..., each already merged over the whole row.
+ * that writes the output. A statistic gathers from `mine` (the columns the lane reads for it) and may
+ * use the earlier statistics s0, s1, ..., each already merged over the whole row; the writer writes
+ * the lane's own columns, `w`.
  */
 export interface SoftmaxProgram {
   readonly stats: readonly string[];
@@ -255,10 +256,10 @@ const SOFTMAX_TABLE = {
     params: {},
     options: ['shape', 'axis', 'from'],
     wgsl: {
-      forward: { stats: ['lane_stats(w)'], write: 'write_softmax(w, s0)', readsDy: false },
+      forward: { stats: ['lane_stats(mine)'], write: 'write_softmax(w, s0)', readsDy: false },
       // Σ dy·y needs the row's statistics first: a second pass, so that no partial sum can overflow.
-      backward: { stats: ['lane_stats(w)', 'lane_dot_softmax(w, s0)'], write: 'write_softmax_backward(w, s0, s1.z)', readsDy: true },
-      backwardFromOutput: { stats: ['lane_dot_given(w)'], write: 'write_softmax_backward_given(w, s0.z)', readsDy: true },
+      backward: { stats: ['lane_stats(mine)', 'lane_dot_softmax(mine, s0)'], write: 'write_softmax_backward(w, s0, s1.z)', readsDy: true },
+      backwardFromOutput: { stats: ['lane_dot_given(mine)'], write: 'write_softmax_backward_given(w, s0.z)', readsDy: true },
       jacobianEntry: 'select(-yj * yk, yj * (1.0 - yj), j == k)',
     },
     forwardRow: softmaxRow,
@@ -275,9 +276,9 @@ const SOFTMAX_TABLE = {
     params: {},
     options: ['shape', 'axis', 'from'],
     wgsl: {
-      forward: { stats: ['lane_stats(w)'], write: 'write_log_softmax(w, s0)', readsDy: false },
-      backward: { stats: ['lane_stats_dy_sum(w)'], write: 'write_log_softmax_backward(w, s0)', readsDy: true },
-      backwardFromOutput: { stats: ['lane_dy_sum(w)'], write: 'write_log_softmax_backward_given(w, s0.z)', readsDy: true },
+      forward: { stats: ['lane_stats(mine)'], write: 'write_log_softmax(w, s0)', readsDy: false },
+      backward: { stats: ['lane_stats_dy_sum(mine)'], write: 'write_log_softmax_backward(w, s0)', readsDy: true },
+      backwardFromOutput: { stats: ['lane_dy_sum(mine)'], write: 'write_log_softmax_backward_given(w, s0.z)', readsDy: true },
       jacobianEntry: 'select(-yk, 1.0 - yk, j == k)',
     },
     forwardRow: (x: Row) => {

@@ -79,6 +79,8 @@ export class Activations implements TensorOwner {
       batcher: this.batcher,
       pipelines: this.pipelines,
       subgroups: options.subgroups,
+      // WebGPU's subgroups are at least 4 wide; older browsers do not say how wide.
+      subgroupLanes: device.adapterInfo?.subgroupMinSize ?? 4,
       maxWorkgroupsPerDimension: options.maxWorkgroupsPerDimension,
       allocate: (length, label) => this.allocate(length, label),
     };

@@ -90,14 +90,18 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
 
 /**
  * How one softmax dispatch binds its operands and which kernel it runs.
- * - `phase`: 'rows' runs a whole mode in one dispatch (each row within one workgroup). Long rows cut
+ * - `phase`: 'rows' runs a whole mode in one dispatch, the lanes of a row merging their statistics.
+ *   'thread' also runs it in one dispatch, each invocation reducing a row on its own. Long rows cut
  *   into blocks run as dispatches 0, 1, ...: dispatch k < stats.length computes statistic k of each
  *   block into `partials`; the last one merges them and writes the output.
- * - `subgroups`: merge lanes with subgroup shuffles (else in workgroup memory only).
+ * - `subgroups`: lanes merge by subgroup shuffles (else in workgroup memory); 'thread' merges
+ *   nothing and ignores it. Neither 'thread' nor the subgroup path has a barrier or workgroup
+ *   memory, which a CPU adapter such as SwiftShader runs many times faster: there a shader with a
+ *   barrier runs as coroutines, at a large cost per workgroup.
  * - `xIsY`, `dyIsY`: the input is the output buffer itself, read through y's binding.
  */
 export interface SoftmaxVariant {
-  readonly phase: 'rows' | number;
+  readonly phase: 'rows' | 'thread' | number;
   readonly subgroups: boolean;
   readonly xIsY: boolean;
   readonly dyIsY: boolean;
@@ -105,8 +109,15 @@ export interface SoftmaxVariant {
 
 /** The WGSL statements of `fn kernel` for one phase of a program. */
 export function softmaxKernelBody(program: SoftmaxProgram, phase: SoftmaxVariant['phase']): string[] {
-  const stat = (i: number, expr: string) => `let s${i} = reduce(${expr}, v, step);`;
   const lines = ['let w = work_of(group, v);'];
+  if (phase === 'thread') {
+    lines.push('let mine = w;');
+    program.stats.forEach((expr, i) => lines.push(`let s${i} = ${expr};`));
+    lines.push(`${program.write};`);
+    return lines;
+  }
+  const stat = (i: number, expr: string) => `let s${i} = reduce(${expr}, v);`;
+  lines.push('let mine = share(w);');
   if (phase === 'rows') {
     program.stats.forEach((expr, i) => lines.push(stat(i, expr)));
     lines.push(`${program.write};`);
@@ -115,7 +126,7 @@ export function softmaxKernelBody(program: SoftmaxProgram, phase: SoftmaxVariant
   if (!Number.isInteger(phase) || phase < 0 || phase > program.stats.length) {
     throw new RangeError(`softmaxKernelBody: phase ${phase} is not in [0, ${program.stats.length}]`);
   }
-  for (let i = 0; i < phase; i++) lines.push(stat(i, `load_partials(w, ${i}u)`));
+  for (let i = 0; i < phase; i++) lines.push(stat(i, `load_partials(mine, ${i}u)`));
   if (phase < program.stats.length) {
     lines.push(stat(phase, program.stats[phase]!), `store_partial(w, ${phase}u, s${phase});`);
   } else {
@@ -125,17 +136,19 @@ export function softmaxKernelBody(program: SoftmaxProgram, phase: SoftmaxVariant
 }
 
 export function softmaxKey(name: string, mode: Mode, fromOutput: boolean, v: SoftmaxVariant): string {
-  return `${name}/${mode}${fromOutput ? '/from-output' : ''}/${v.phase === 'rows' ? 'rows' : `block-phase-${v.phase}`}` +
-    `/${v.subgroups ? 'subgroups' : 'workgroup'}${v.xIsY ? '/x=y' : ''}${v.dyIsY ? '/dy=y' : ''}`;
+  const phase = typeof v.phase === 'number' ? `block-phase-${v.phase}` : v.phase;
+  const merge = v.phase === 'thread' ? '' : v.subgroups ? '/subgroups' : '/workgroup';
+  return `${name}/${mode}${fromOutput ? '/from-output' : ''}/${phase}${merge}${v.xIsY ? '/x=y' : ''}${v.dyIsY ? '/dy=y' : ''}`;
 }
 
 export function softmaxShader(program: SoftmaxProgram, v: SoftmaxVariant): string {
-  const kernel = `fn kernel(group: u32, v: u32, step: u32) {\n  ${softmaxKernelBody(program, v.phase).join('\n  ')}\n}`;
+  const kernel = `fn kernel(group: u32, v: u32) {\n  ${softmaxKernelBody(program, v.phase).join('\n  ')}\n}`;
+  const subgroups = v.subgroups && v.phase !== 'thread';
   return [
-    v.subgroups ? 'enable subgroups;' : '',
+    subgroups ? 'enable subgroups;' : '',
     mathWgsl,
     fillTemplate(softmaxWgsl, { X: v.xIsY ? 'y' : 'x', DY: v.dyIsY ? 'y' : 'dy' }),
-    v.subgroups ? softmaxSubgroupsWgsl : softmaxWorkgroupWgsl,
+    subgroups ? softmaxSubgroupsWgsl : softmaxWorkgroupWgsl,
     kernel,
   ].join('\n');
 }

@@ -15,6 +15,18 @@ export const SOFTMAX_WORKGROUP = 256;
 const PARAMS_BYTES = 64;
 /** Workgroups that keep a large GPU busy: long rows are cut into blocks until a dispatch has this many. */
 const TARGET_GROUPS = 1024;
+/**
+ * Rows up to this long are reduced by one invocation each (a 'thread' kernel, without barriers):
+ * four vec4 steps. Neighbouring invocations then read neighbouring rows, which share cache lines.
+ */
+const THREAD_ROW = 16;
+/**
+ * Strided rows (inner > 1), at least this many, also go one per invocation whatever their length:
+ * neighbouring invocations read neighbouring addresses, and there are enough of them for a GPU.
+ */
+const THREAD_ROWS = 8192;
+/** Blocks of long rows have at least this many columns, so that small tensors stay one dispatch. */
+const MIN_BLOCK = 4096;
 
 /** What an Activations instance lends its softmax calls. */
 export interface SoftmaxContext {
@@ -24,6 +36,8 @@ export interface SoftmaxContext {
   readonly pipelines: Map<string, CachedPipeline>;
   /** Merge lanes with subgroup operations (the device has the feature and the caller did not opt out). */
   readonly subgroups: boolean;
+  /** The adapter's smallest subgroup size: at most this many lanes share a row on the subgroup path. */
+  readonly subgroupLanes: number;
   readonly maxWorkgroupsPerDimension: number;
   allocate(length: number, label: string): GpuTensor;
 }
@@ -44,13 +58,13 @@ export interface SoftmaxCall {
 
 /** How one dispatch spreads rows over workgroups (the fields of Params in shaders/softmax.wgsl). */
 export interface RowPlan {
-  /** log2 of the lanes that share a row. */
+  /** log2 of the lanes that share a unit (a row, or a block of one). */
   readonly laneBits: number;
-  /** Where q (a lane's place in its row) and the row slot sit in the lane id. */
+  /** Where q (a lane's place in its unit) and the unit's slot sit in the lane id. */
   readonly laneShift: number;
   readonly rowShift: number;
-  readonly rowsPerGroup: number;
-  /** Workgroups per row, and the columns each covers. */
+  readonly unitsPerGroup: number;
+  /** Blocks per row, and the columns each covers. */
   readonly blocks: number;
   readonly blockLen: number;
 }
@@ -58,28 +72,33 @@ export interface RowPlan {
 const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
 /**
- * Lanes per row: enough for four elements each, up to the whole workgroup, so that a short row does
- * not hold 256 invocations. Strided rows (inner > 1) keep at least min(inner, 32) rows side by side,
- * so that neighbouring lanes read neighbouring addresses. Long rows in a dispatch with fewer than
- * TARGET_GROUPS row groups are cut into blocks of at least 16 elements per lane.
+ * Lanes per row: one for short rows (and many strided ones), else enough for four elements each, up
+ * to the whole workgroup, or on the subgroup path (`subgroupLanes` given) up to one subgroup. On the
+ * workgroup path strided rows keep min(inner, 32) rows side by side, interleaving their lanes, so
+ * that neighbouring lanes read neighbouring addresses. Rows of at least 2·MIN_BLOCK columns, in a
+ * dispatch with fewer than TARGET_GROUPS workgroups, are cut into blocks.
  */
-export function planRows(len: number, inner: number, rows: number): RowPlan {
-  const wgBits = Math.log2(SOFTMAX_WORKGROUP);
-  let laneBits = Math.log2(Math.min(SOFTMAX_WORKGROUP, nextPow2(Math.ceil(len / 4))));
-  if (inner > 1) laneBits = Math.min(laneBits, wgBits - Math.log2(Math.min(nextPow2(inner), 32)));
-  const rowBits = wgBits - laneBits;
-  const lanes = 2 ** laneBits;
-  const rowsPerGroup = 2 ** rowBits;
-  const rowGroups = Math.ceil(rows / rowsPerGroup);
-  const maxBlocks = Math.min(SOFTMAX_WORKGROUP, Math.floor(len / (16 * lanes)));
-  const wanted = Math.max(1, Math.min(maxBlocks, Math.ceil(TARGET_GROUPS / rowGroups)));
+export function planRows(len: number, inner: number, rows: number, subgroupLanes?: number): RowPlan {
+  const strided = inner > 1;
+  let lanes = 1;
+  if (len > THREAD_ROW && !(strided && rows >= THREAD_ROWS)) {
+    lanes = Math.min(SOFTMAX_WORKGROUP, nextPow2(Math.ceil(len / 4)));
+    if (subgroupLanes !== undefined) lanes = Math.min(lanes, subgroupLanes);
+    else if (strided) lanes = Math.min(lanes, SOFTMAX_WORKGROUP / Math.min(nextPow2(inner), 32));
+  }
+  const laneBits = Math.log2(lanes);
+  const slotBits = Math.log2(SOFTMAX_WORKGROUP) - laneBits;
+  const unitsPerGroup = 2 ** slotBits;
+  const interleaved = strided && subgroupLanes === undefined;
+  const maxBlocks = Math.min(SOFTMAX_WORKGROUP, Math.floor(len / Math.max(16 * lanes, MIN_BLOCK)));
+  const wanted = Math.max(1, Math.min(maxBlocks, Math.ceil((TARGET_GROUPS * unitsPerGroup) / rows)));
   // Blocks start at multiples of 4·lanes, where the lanes' vec4 steps start.
   const blockLen = wanted === 1 ? len : Math.ceil(len / wanted / (4 * lanes)) * 4 * lanes;
   return {
     laneBits,
-    laneShift: inner > 1 ? rowBits : 0,
-    rowShift: inner > 1 ? 0 : laneBits,
-    rowsPerGroup,
+    laneShift: interleaved ? slotBits : 0,
+    rowShift: interleaved ? 0 : laneBits,
+    unitsPerGroup,
     blocks: Math.ceil(len / blockLen),
     blockLen,
   };
@@ -170,10 +189,12 @@ function recordRows(
     limits.maxStorageBufferBindingSize, limits.minStorageBufferOffsetAlignment,
   );
   const chunkRows = chunks[0]!.outerCount * layout.inner;
-  const plan = planRows(layout.len, layout.inner, chunkRows);
+  const plan = planRows(layout.len, layout.inner, chunkRows, ctx.subgroups ? ctx.subgroupLanes : undefined);
   const xIsY = x.buffer === y.buffer;
   const dyIsY = withDy && dy!.buffer === y.buffer;
-  const phases: SoftmaxVariant['phase'][] = plan.blocks === 1 ? ['rows'] : program.stats.map((_, i) => i).concat(program.stats.length);
+  const phases: SoftmaxVariant['phase'][] = plan.blocks > 1
+    ? program.stats.map((_, i) => i).concat(program.stats.length)
+    : [plan.laneBits === 0 ? 'thread' : 'rows'];
   const partials = plan.blocks === 1 ? undefined : device.createBuffer({
     label: `webgpu-activations ${name} partials`,
     size: 16 * program.stats.length * chunkRows * plan.blocks,
@@ -189,7 +210,7 @@ function recordRows(
         u32.set([rows, layout.len, layout.inner, plan.blocks, plan.blockLen, plan.laneBits, plan.laneShift, plan.rowShift,
           bx!.elementOffset, bdy?.elementOffset ?? 0, by!.elementOffset]);
       });
-      const grid = planGrid(Math.ceil(rows / plan.rowsPerGroup) * plan.blocks, ctx.maxWorkgroupsPerDimension);
+      const grid = planGrid(Math.ceil((rows * plan.blocks) / plan.unitsPerGroup), ctx.maxWorkgroupsPerDimension);
       for (const phase of phases) {
         const variant: SoftmaxVariant = { phase, subgroups: ctx.subgroups, xIsY, dyIsY };
         const key = softmaxKey(name, mode, fromOutput, variant);

@@ -145,6 +145,15 @@ describe.each([true, false])('subgroups: %s', (subgroups) => {
     });
   });
 
+  test('the longest row the contract covers: 2^24 columns, each y and the row sum', async () => {
+    const x = normal(2 ** 24, 30, 24);
+    const y = await act.forward('softmax', x);
+    expectWithin(checkSoftmax('softmax', 'forward', {}, x, undefined, y), 'softmax forward');
+    const sum = worstRowSum({}, y);
+    record('softmax row sum |Σy − 1|', sum / SOFTMAX_CONTRACT.rowSum, '2^24 columns');
+    expect(sum).toBeLessThanOrEqual(SOFTMAX_CONTRACT.rowSum);
+  });
+
   test('without shape the whole array is one row', async () => {
     const x = normal(300, 3, 1);
     const y = await act.forward('softmax', x);

@@ -181,34 +181,38 @@ describe('compensatedSum', () => {
 
 describe('planRows', () => {
   test.each([
-    // len, inner, rows → lanes per row, rows per workgroup, blocks
-    [1, 1, 1000, 1, 256, 1],
-    [4, 1, 70000, 1, 256, 1],
-    [7, 1, 3, 2, 128, 1],
-    [64, 1, 5, 16, 16, 1],
-    [65, 1, 5, 32, 8, 1],
-    [1000, 1, 4, 256, 1, 1],
-    [4097, 1, 2, 256, 1, 1],
-    [2 ** 20, 1, 1, 256, 1, 256],
-    [2 ** 24, 1, 1, 256, 1, 256],
-    [2 ** 20, 1, 4096, 256, 1, 1], // enough rows to fill the GPU: no blocks
-    [7, 5, 2, 2, 128, 1],
-    [2, 35, 1, 1, 256, 1],
-    [40000, 2, 6, 128, 2, 16],
-    [1000, 1000, 4000, 8, 32, 7], // inner ≥ 32: 32 rows side by side; 125 row groups, so blocks
-    [1000, 1000, 64000, 8, 32, 1],
-  ])('len %s, inner %s, %s rows: %s lanes, %s rows per workgroup, %s blocks', (len, inner, rows, lanes, perGroup, blocks) => {
-    const plan = planRows(len, inner, rows);
+    // len, inner, rows, lanes of a subgroup (undefined: workgroup path) → lanes per unit, blocks
+    [1, 1, 1000, undefined, 1, 1],
+    [16, 1, 70000, 4, 1, 1], // up to 16 columns, one invocation per row
+    [17, 1, 3, undefined, 8, 1],
+    [64, 1, 5, undefined, 16, 1],
+    [65, 1, 5, undefined, 32, 1],
+    [65, 1, 5, 4, 4, 1], // the subgroup path: a row's lanes fit in the smallest subgroup
+    [1000, 1, 4, undefined, 256, 1],
+    [1000, 1, 4, 32, 32, 1],
+    [4097, 1, 2, undefined, 256, 1], // below 2·4096 columns: no blocks
+    [2 ** 20, 1, 1, undefined, 256, 256],
+    [2 ** 20, 1, 1, 32, 32, 256],
+    [2 ** 24, 1, 1, undefined, 256, 256],
+    [2 ** 20, 1, 4096, undefined, 256, 1], // enough rows to fill a GPU: no blocks
+    [7, 5, 2, undefined, 1, 1],
+    [40000, 2, 6, undefined, 128, 9], // workgroup path, strided: 2 rows side by side
+    [40000, 2, 6, 4, 4, 9],
+    [1000, 1000, 4000, undefined, 8, 1], // strided: 32 rows side by side
+    [1000, 1000, 64000, undefined, 1, 1], // many strided rows: one invocation each
+  ])('len %s, inner %s, %s rows, subgroup lanes %s: %s lanes, %s blocks', (len, inner, rows, subgroupLanes, lanes, blocks) => {
+    const plan = planRows(len, inner, rows, subgroupLanes);
     expect(2 ** plan.laneBits).toBe(lanes);
-    expect(plan.rowsPerGroup).toBe(perGroup);
     expect(plan.blocks).toBe(blocks);
-    expect(lanes * plan.rowsPerGroup).toBe(SOFTMAX_WORKGROUP);
+    expect(lanes * plan.unitsPerGroup).toBe(SOFTMAX_WORKGROUP);
     // The blocks cover the row exactly once, and start where a lane's vec4 step starts.
     expect(plan.blocks * plan.blockLen).toBeGreaterThanOrEqual(len);
     expect((plan.blocks - 1) * plan.blockLen).toBeLessThan(len);
     if (plan.blocks > 1) expect(plan.blockLen % (4 * lanes)).toBe(0);
-    // q and the row slot: the low bits of the lane id for contiguous rows, the high bits for strided ones.
-    expect([plan.laneShift, plan.rowShift]).toEqual(inner > 1 ? [8 - plan.laneBits, 0] : [0, plan.laneBits]);
+    // A unit's lanes: neighbouring lane ids (q in the low bits), or interleaved for strided rows on
+    // the workgroup path (q in the high bits).
+    const interleaved = inner > 1 && subgroupLanes === undefined;
+    expect([plan.laneShift, plan.rowShift]).toEqual(interleaved ? [8 - plan.laneBits, 0] : [0, plan.laneBits]);
   });
 });
 
@@ -246,11 +250,21 @@ describe('planSlabs', () => {
 describe('kernel assembly', () => {
   const program = SOFTMAX.softmax.wgsl.backward;
 
+  test('one invocation per row: no merging', () => {
+    expect(softmaxKernelBody(SOFTMAX.logSoftmax.wgsl.forward, 'thread')).toEqual([
+      'let w = work_of(group, v);',
+      'let mine = w;',
+      'let s0 = lane_stats(mine);',
+      'write_log_softmax(w, s0);',
+    ]);
+  });
+
   test('one dispatch per mode for rows in one workgroup', () => {
     expect(softmaxKernelBody(program, 'rows')).toEqual([
       'let w = work_of(group, v);',
-      'let s0 = reduce(lane_stats(w), v, step);',
-      'let s1 = reduce(lane_dot_softmax(w, s0), v, step);',
+      'let mine = share(w);',
+      'let s0 = reduce(lane_stats(mine), v);',
+      'let s1 = reduce(lane_dot_softmax(mine, s0), v);',
       'write_softmax_backward(w, s0, s1.z);',
     ]);
   });
@@ -258,8 +272,9 @@ describe('kernel assembly', () => {
   test('blocks: each statistic in its own dispatch through partials, then the writer', () => {
     expect(softmaxKernelBody(program, 1)).toEqual([
       'let w = work_of(group, v);',
-      'let s0 = reduce(load_partials(w, 0u), v, step);',
-      'let s1 = reduce(lane_dot_softmax(w, s0), v, step);',
+      'let mine = share(w);',
+      'let s0 = reduce(load_partials(mine, 0u), v);',
+      'let s1 = reduce(lane_dot_softmax(mine, s0), v);',
       'store_partial(w, 1u, s1);',
     ]);
     expect(softmaxKernelBody(program, 2).slice(-1)).toEqual(['write_softmax_backward(w, s0, s1.z);']);
@@ -274,6 +289,11 @@ describe('kernel assembly', () => {
     expect(code).toMatch(/vec4\(y\[at\.x\], y\[at\.y\]/);
     const fallback = softmaxShader(SOFTMAX.softmax.wgsl.forward, { ...variant, subgroups: false, xIsY: false });
     expect(fallback).not.toMatch(/subgroup[A-Z]|enable subgroups/);
+    expect(fallback).toMatch(/workgroupBarrier/);
+    // One invocation per row: the workgroup variant's entry, whatever the path, and no subgroups.
+    const thread = softmaxShader(SOFTMAX.softmax.wgsl.forward, { ...variant, phase: 'thread' });
+    expect(thread).not.toMatch(/enable subgroups/);
+    expect(softmaxKey('softmax', 'forward', false, { ...variant, phase: 'thread' })).toBe('softmax/forward/thread/x=y');
     expect(softmaxKey('softmax', 'backward', true, variant)).toBe('softmax/backward/from-output/rows/subgroups/x=y');
   });
 });
