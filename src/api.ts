@@ -63,11 +63,14 @@ export class Activations implements TensorOwner {
   private readonly maxWorkgroupsPerDimension: number;
   private destroyed = false;
 
-  /** @internal use createActivations() */
+  /**
+   * @internal use createActivations(). `subgroupLanes` (default: the adapter's smallest subgroup
+   * size) is for tests: more lanes than a subgroup holds send softmax down its no-shuffle fallback.
+   */
   constructor(
     readonly device: GPUDevice,
     private readonly ownsDevice: boolean,
-    options: { subgroups: boolean; maxWorkgroupsPerDimension: number },
+    options: { subgroups: boolean; maxWorkgroupsPerDimension: number; subgroupLanes?: number },
   ) {
     this.uniforms = new UniformArena(device);
     this.batcher = new Batcher(device, this.uniforms);
@@ -80,7 +83,7 @@ export class Activations implements TensorOwner {
       pipelines: this.pipelines,
       subgroups: options.subgroups,
       // WebGPU's subgroups are at least 4 wide; older browsers do not say how wide.
-      subgroupLanes: device.adapterInfo?.subgroupMinSize ?? 4,
+      subgroupLanes: options.subgroupLanes ?? device.adapterInfo?.subgroupMinSize ?? 4,
       maxWorkgroupsPerDimension: options.maxWorkgroupsPerDimension,
       allocate: (length, label) => this.allocate(length, label),
     };

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SOFTMAX_CONTRACT } from '../../src/accuracy.js';
 import type { SoftmaxName } from '../../src/activations.js';
-import { createActivations, type Activations } from '../../src/index.js';
+import { Activations, createActivations } from '../../src/index.js';
 import { checkSoftmax, normal, worstRowSum, type BoundCheck, type SoftmaxParams } from '../helpers/softmax.js';
 
 const NAMES: SoftmaxName[] = ['softmax', 'logSoftmax'];
@@ -12,16 +12,17 @@ const NAMES: SoftmaxName[] = ['softmax', 'logSoftmax'];
 const SHAPES: { shape: number[]; axis?: number; why: string }[] = [
   { shape: [1, 1], why: 'one element: y = 1, l = 0 exactly' },
   { shape: [1, 2], why: 'the smallest reduction' },
-  { shape: [3, 7], why: '2 lanes per row, 128 rows per workgroup, a partial vec4 step' },
-  { shape: [5, 63], why: 'one short of 16 lanes × 4' },
-  { shape: [5, 64], why: '16 lanes × 4 exactly' },
+  { shape: [3, 7], why: 'one invocation per row, the second vec4 step partial' },
+  { shape: [5, 63], why: 'one short of 16 lanes × 4 columns (workgroup path); 4 lanes of a subgroup, a partial last step' },
+  { shape: [5, 64], why: '16 lanes × 4 columns exactly' },
   { shape: [5, 65], why: 'one past: 32 lanes, most of them empty (identity lanes)' },
-  { shape: [4, 1000], why: 'a whole workgroup per row, several vec4 steps per lane' },
-  { shape: [2, 4097], why: 'one element past 4096: the last step has one live lane; still one workgroup per row' },
+  { shape: [4, 1000], why: 'a whole workgroup per row (workgroup path), a subgroup per row (subgroup path)' },
+  { shape: [2, 4097], why: 'one past 4096: the last step has one live lane; below 2·4096 columns, so no blocks' },
   { shape: [1, 2 ** 20], why: 'a long row in 256 blocks: statistics pass through partials between dispatches' },
-  { shape: [70000, 3], why: 'many short rows: one lane each, 256 rows per workgroup' },
+  { shape: [70000, 3], why: 'many short rows: one invocation each, 256 per workgroup' },
   { shape: [2, 7, 5], axis: 0, why: 'axis 0 of 3D: rows strided by 35' },
-  { shape: [2, 7, 5], axis: 1, why: 'a middle axis: rows strided by 5, neighbouring lanes on neighbouring rows' },
+  { shape: [2, 7, 5], axis: 1, why: 'a middle axis: rows strided by 5, neighbouring invocations on neighbouring rows' },
+  { shape: [3, 100, 7], axis: 1, why: 'strided rows of 100: on the workgroup path 32 lanes each, interleaved with 8 rows' },
   { shape: [2, 7, 5], axis: 2, why: 'the last axis of 3D' },
   { shape: [2, 7, 5], axis: -2, why: 'a negative axis counts from the end' },
   { shape: [2, 3, 4, 5], axis: 0, why: 'axis 0 of 4D' },
@@ -179,6 +180,26 @@ function rowsAndLen(params: SoftmaxParams, length: number): { rows: number; len:
   const axis = (params.axis ?? -1) < 0 ? shape.length + (params.axis ?? -1) : params.axis!;
   return { rows: length / shape[axis]!, len: shape[axis]! };
 }
+
+test('subgroups that cannot hold a row\'s lanes: each lane gathers its whole row, the same results', async () => {
+  const device = (await createActivations()).device;
+  // 16 lanes per row, where SwiftShader's subgroups hold 4: every subgroup fails its check.
+  const act = new Activations(device, false, { subgroups: true, maxWorkgroupsPerDimension: 65535, subgroupLanes: 16 });
+  try {
+    for (const shape of [[5, 65], [4, 1000], [2, 20000]]) {
+      const x = normal(count(shape), 8, 51);
+      const dy = normal(x.length, 1, 52);
+      for (const name of NAMES) {
+        const y = await act.forward(name, x, { shape });
+        expect(checkSoftmax(name, 'forward', { shape }, x, undefined, y).failures).toEqual([]);
+        const dx = await act.backward(name, x, dy, { shape });
+        expect(checkSoftmax(name, 'backward', { shape }, x, dy, dx).failures).toEqual([]);
+      }
+    }
+  } finally {
+    device.destroy();
+  }
+});
 
 describe('2D grids (at most 64 workgroups per dimension)', () => {
   test.each([true, false])('subgroups %s: rows from the flattened group id, up to 2^20 rows', async (subgroups) => {
