@@ -155,6 +155,15 @@ describe.each([true, false])('subgroups: %s', (subgroups) => {
     expect(sum).toBeLessThanOrEqual(SOFTMAX_CONTRACT.rowSum);
   });
 
+  test('empty tensors: a zero dimension gives an empty result in every mode', async () => {
+    const none = new Float32Array(0);
+    for (const shape of [[0, 5], [5, 0], [2, 0, 3]]) {
+      expect((await act.forward('softmax', none, { shape })).length).toBe(0);
+      expect((await act.backward('logSoftmax', none, none, { shape })).length).toBe(0);
+      expect((await act.derivative('softmax', none, { shape })).length).toBe(0);
+    }
+  });
+
   test('without shape the whole array is one row', async () => {
     const x = normal(300, 3, 1);
     const y = await act.forward('softmax', x);
