@@ -74,3 +74,17 @@ fn tanh_backward(z: vec4<f32>, dy: vec4<f32>, unused: f32) -> vec4<f32> {
   let e = scale2(ep.m, ep.e);
   return keep_nan(mul_scaled(dy, ep.m / ((1.0 + e) * (1.0 + e)), ep.e + vec4(2)), z, dy);
 }
+
+// backward from the saved output y instead of z (from: 'output'): cheaper, but y's own rounding is
+// not shrunk where f' is small, so the contract is absolute (see fromOutput in src/activations.ts).
+
+// σ' = y(1 − y); 1 − y is exact for y >= 1/2.
+fn sigmoid_backward_from_output(y: vec4<f32>, dy: vec4<f32>, unused: f32) -> vec4<f32> {
+  return keep_nan(dy * (y * (1.0 - y)), y, dy);
+}
+
+// tanh' = (1 − |y|)(1 + |y|); 1 − |y| is exact for |y| >= 1/2, where 1 − y² would round y² first.
+fn tanh_backward_from_output(y: vec4<f32>, dy: vec4<f32>, unused: f32) -> vec4<f32> {
+  let a = abs(y);
+  return keep_nan(dy * ((1.0 - a) * (1.0 + a)), y, dy);
+}

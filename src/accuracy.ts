@@ -114,3 +114,54 @@ export function measuredUlps(got: number, exact: number): number {
   if (Math.abs(exact) < MIN_NORMAL_F32 && Math.abs(got) <= MIN_NORMAL_F32) return 0;
   return ulpDistance(got, exact);
 }
+
+/**
+ * The f32 results within `tolerance` of `exact`, an absolute error bound. NaN accepts only NaN, and
+ * no other value accepts NaN. Where `exact` lies beyond f32's range only the infinity it rounds to is
+ * accepted, so −∞ is the right logSoftmax of −3.4e38 next to 3.4e38, and ±∞ are never confused.
+ */
+export function absoluteInterval(exact: number, tolerance: number): Acceptance {
+  if (Number.isNaN(exact)) return { contains: (v) => Number.isNaN(v), describe: 'NaN' };
+  const rounded = Math.fround(exact);
+  if (!Number.isFinite(rounded)) return { contains: (v) => v === rounded, describe: String(rounded) };
+  return {
+    contains: (v) => !Number.isNaN(v) && Math.abs(v - exact) <= tolerance,
+    describe: `${exact} ± ${tolerance}`,
+  };
+}
+
+/** |got − exact| as a fraction of `tolerance`, for reports: 0 where both are the same NaN or infinity. */
+export function boundFraction(got: number, exact: number, tolerance: number): number {
+  if (Number.isNaN(exact) || Number.isNaN(got)) return Number.isNaN(exact) && Number.isNaN(got) ? 0 : Infinity;
+  if (!Number.isFinite(Math.fround(exact))) return got === Math.fround(exact) ? 0 : Infinity;
+  return Math.abs(got - exact) / tolerance;
+}
+
+/**
+ * The softmax contract: the absolute error allowed for one f32 result, given float64 exact values.
+ * Every absolute bound includes 2⁻¹²⁶, since the GPU may flush a subnormal result to 0.
+ */
+export const SOFTMAX_CONTRACT = {
+  /** softmax(x)ⱼ: relative 2⁻¹⁷ where the exact value is at least 2⁻¹²⁶, else absolute 2⁻¹²⁶. */
+  probability: (exact: number): number => (exact >= MIN_NORMAL_F32 ? 2 ** -17 * exact : MIN_NORMAL_F32),
+  /** |Σⱼ yⱼ − 1| for a row of the f32 results, rows up to 2²⁴ columns. */
+  rowSum: 2 ** -16,
+  /** logSoftmax(x)ⱼ. */
+  logProbability: (exact: number): number => 2 ** -18 * (1 + Math.abs(exact)),
+  /** softmax backward, each element of a row whose Σₖ |dyₖ|·yₖ is `rowScale`. */
+  softmaxBackward: (rowScale: number): number => 2 ** -17 * rowScale + MIN_NORMAL_F32,
+  /** logSoftmax backward, element j: pⱼ = softmax(x)ⱼ, `rowAbsDy` = Σₖ |dyₖ| over the row. */
+  logSoftmaxBackward: (dy: number, p: number, rowAbsDy: number): number =>
+    2 ** -17 * (Math.abs(dy) + p * rowAbsDy) + MIN_NORMAL_F32,
+  /** Jacobian entry (j, k) of softmax, from y = softmax(x). */
+  softmaxJacobian: (yj: number, yk: number, diagonal: boolean): number =>
+    2 ** -17 * yj * ((diagonal ? 1 : 0) + yk) + MIN_NORMAL_F32,
+  /** Jacobian entry (j, k) of logSoftmax, from y = softmax(x). */
+  logSoftmaxJacobian: (yk: number, diagonal: boolean): number => 2 ** -17 * ((diagonal ? 1 : 0) + yk) + MIN_NORMAL_F32,
+  /**
+   * sigmoid or tanh backward from a saved y = f(z) (`from: 'output'`), against dy·f'(z): f'(y)
+   * moves by up to `slope` times y's error, which a small f' does not shrink; 2⁻²² covers the
+   * rounding of the formula itself.
+   */
+  fromOutput: (dy: number, yError: number, slope: number): number => Math.abs(dy) * (slope * yError + 2 ** -22) + MIN_NORMAL_F32,
+} as const;

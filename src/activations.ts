@@ -25,7 +25,26 @@ export interface ElementwiseActivation {
    * result must be exact, else 16 + 2|a| with `a` the argument the formula passes to exp.
    */
   readonly ulpBound: (z: number, p: Readonly<Record<string, number>>) => number;
+  /**
+   * backward from the saved output y = f(z) instead of z (`from: 'output'`), where f' is cheaper in
+   * terms of y. It inherits y's rounding, which f'(y) does not shrink where f' is small, so its
+   * contract is absolute: |error| <= |dy|·(slope·|y − f(z)| + 2⁻²²) against dy·f'(z).
+   */
+  readonly fromOutput?: {
+    readonly formula: string;
+    /** WGSL function in shaders/activations.wgsl: dy·f'(y) from y. */
+    readonly wgsl: string;
+    /** Float64 f' as a function of y. */
+    readonly derivative: (y: number) => number;
+    /** max |d f'(y) / dy| over the range of f: how much an error in y moves f'. */
+    readonly slope: number;
+  };
+  /** Call options the activation accepts besides its parameters (validated by their own resolvers). */
+  readonly options?: readonly CallOption[];
 }
+
+/** Options of a call that are not numeric parameters: softmax's shape and axis, backward's source. */
+export type CallOption = 'shape' | 'axis' | 'from';
 
 const finite: ParamSpec['accepts'] = (v) => Number.isFinite(v);
 
@@ -99,6 +118,9 @@ const ELEMENTWISE_TABLE = {
       return positive(e / ((1 + e) * (1 + e)), z);
     }),
     ulpBound: (z) => expBound(z),
+    // y(1 − y): 1 − y is exact for y >= 1/2, and d/dy y(1 − y) = 1 − 2y is at most 1 in size.
+    fromOutput: { formula: 'y·(1 − y)', wgsl: 'sigmoid_backward_from_output', derivative: (y) => y * (1 - y), slope: 1 },
+    options: ['from'],
   },
   tanh: {
     kind: 'elementwise' as const,
@@ -112,24 +134,182 @@ const ELEMENTWISE_TABLE = {
       return positive((4 * e) / ((1 + e) * (1 + e)), z);
     }),
     ulpBound: (z) => expBound(2 * z),
+    // (1 − |y|)(1 + |y|): 1 − |y| is exact for |y| >= 1/2, where 1 − y² would round y² first.
+    fromOutput: { formula: '1 − y²', wgsl: 'tanh_backward_from_output', derivative: (y) => (1 - y) * (1 + y), slope: 2 },
+    options: ['from'],
   },
 } satisfies Record<string, ElementwiseActivation>;
 
 export type ElementwiseName = keyof typeof ELEMENTWISE_TABLE;
 export const ELEMENTWISE: Readonly<Record<ElementwiseName, ElementwiseActivation>> = ELEMENTWISE_TABLE;
-export type ActivationName = ElementwiseName;
-export const ACTIVATION_NAMES = Object.keys(ELEMENTWISE) as ActivationName[];
+
+type Row = ArrayLike<number>;
+
+/**
+ * A kernel of shaders/softmax.wgsl: the row statistics each lane gathers, in order, and the statement
+ * that writes the output. A statistic gathers from `mine` (the columns the lane reads for it) and may
+ * use the earlier statistics s0, s1, ..., each already merged over the whole row; the writer writes
+ * the lane's own columns, `w`.
+ */
+export interface SoftmaxProgram {
+  readonly stats: readonly string[];
+  readonly write: string;
+  readonly readsDy: boolean;
+}
+
+/** softmax and logSoftmax: functions of a whole row, along one axis of a shaped tensor. */
+export interface SoftmaxActivation {
+  readonly kind: 'softmax';
+  readonly formula: string;
+  /** The Jacobian, which `derivative` returns: one n×n matrix per row. */
+  readonly derivativeFormula: string;
+  readonly backwardFormula: string;
+  readonly backwardFromOutputFormula: string;
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  readonly options: readonly CallOption[];
+  readonly wgsl: {
+    readonly forward: SoftmaxProgram;
+    readonly backward: SoftmaxProgram;
+    readonly backwardFromOutput: SoftmaxProgram;
+    /** ∂fⱼ/∂xₖ in shaders/softmax_jacobian.wgsl, from yj = softmax(x)ⱼ, yk and j, k. */
+    readonly jacobianEntry: string;
+  };
+  /** Float64 reference over one row; reference.ts applies it along any axis. */
+  readonly forwardRow: (x: Row) => Float64Array;
+  readonly backwardRow: (x: Row, dy: Row) => Float64Array;
+  readonly backwardFromOutputRow: (y: Row, dy: Row) => Float64Array;
+  /** ∂fⱼ/∂xₖ as an n×n matrix, row j first. */
+  readonly jacobianRow: (x: Row) => Float64Array;
+}
+
+/**
+ * Σ term(j) for j < n with Neumaier's compensation, so the float64 error does not grow with n.
+ * An infinite or NaN partial sum is returned as it is (the compensation would turn ∞ into NaN).
+ */
+export function compensatedSum(n: number, term: (j: number) => number): number {
+  let sum = 0;
+  let c = 0;
+  for (let j = 0; j < n; j++) {
+    const t = term(j);
+    const s = sum + t;
+    if (Number.isFinite(s)) c += Math.abs(sum) >= Math.abs(t) ? sum - s + t : t - s + sum;
+    sum = s;
+  }
+  return Number.isFinite(sum) ? sum + c : sum;
+}
+
+/**
+ * The row's max and Σ e^(x − max): no overflow for any input. Both are NaN for the rows whose softmax
+ * is NaN, as in PyTorch and JAX: an entry NaN or +∞, or no entry above −∞ (every position masked).
+ */
+function rowStatistics(x: Row): { max: number; sum: number } {
+  let max = -Infinity;
+  for (let j = 0; j < x.length; j++) {
+    const v = x[j]!;
+    if (Number.isNaN(v) || v === Infinity) return { max: NaN, sum: NaN };
+    if (v > max) max = v;
+  }
+  if (max === -Infinity) return { max: NaN, sum: NaN };
+  return { max, sum: compensatedSum(x.length, (j) => Math.exp(x[j]! - max)) };
+}
+
+function softmaxRow(x: Row): Float64Array {
+  const { max, sum } = rowStatistics(x);
+  return Float64Array.from({ length: x.length }, (_, j) => Math.exp(x[j]! - max) / sum);
+}
+
+/** dx = y ⊙ (dy − Σ dy ⊙ y). */
+function softmaxBackwardRow(y: Row, dy: Row): Float64Array {
+  const g = compensatedSum(y.length, (k) => dy[k]! * y[k]!);
+  return Float64Array.from({ length: y.length }, (_, j) => y[j]! * (dy[j]! - g));
+}
+
+/** dx = dy − p·Σ dy, p = softmax(x). */
+function logSoftmaxBackwardRow(p: Row, dy: Row): Float64Array {
+  const g = compensatedSum(dy.length, (k) => dy[k]!);
+  return Float64Array.from({ length: p.length }, (_, j) => dy[j]! - p[j]! * g);
+}
+
+/**
+ * One row's n×n Jacobian, entry(yⱼ, yₖ, 1 − yⱼ, j = k) with y = softmax(x). 1 − yⱼ is taken as
+ * (Σ − eⱼ)/Σ, which does not cancel where yⱼ is close to 1.
+ */
+function jacobianRow(x: Row, entry: (yj: number, yk: number, restJ: number, diagonal: boolean) => number): Float64Array {
+  const n = x.length;
+  const { max, sum } = rowStatistics(x);
+  const e = Float64Array.from({ length: n }, (_, j) => Math.exp(x[j]! - max));
+  const out = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    const restJ = (sum - e[j]!) / sum; // 1 − yⱼ
+    for (let k = 0; k < n; k++) out[j * n + k] = entry(e[j]! / sum, e[k]! / sum, restJ, j === k);
+  }
+  return out;
+}
+
+const SOFTMAX_TABLE = {
+  softmax: {
+    kind: 'softmax' as const,
+    formula: 'yⱼ = e^(xⱼ − max x) / Σₖ e^(xₖ − max x)',
+    derivativeFormula: '∂yⱼ/∂xₖ = yⱼ·(δⱼₖ − yₖ)',
+    backwardFormula: 'dx = y ⊙ (dy − Σ dy ⊙ y), y recomputed from x',
+    backwardFromOutputFormula: 'dx = y ⊙ (dy − Σ dy ⊙ y), y given',
+    params: {},
+    options: ['shape', 'axis', 'from'],
+    wgsl: {
+      forward: { stats: ['lane_stats(mine)'], write: 'write_softmax(w, s0)', readsDy: false },
+      // Σ dy·y needs the row's statistics first: a second pass, so that no partial sum can overflow.
+      backward: { stats: ['lane_stats(mine)', 'lane_dot_softmax(mine, s0)'], write: 'write_softmax_backward(w, s0, s1.z)', readsDy: true },
+      backwardFromOutput: { stats: ['lane_dot_given(mine)'], write: 'write_softmax_backward_given(w, s0.z)', readsDy: true },
+      jacobianEntry: 'select(-yj * yk, yj * (1.0 - yj), j == k)',
+    },
+    forwardRow: softmaxRow,
+    backwardRow: (x: Row, dy: Row) => softmaxBackwardRow(softmaxRow(x), dy),
+    backwardFromOutputRow: softmaxBackwardRow,
+    jacobianRow: (x: Row) => jacobianRow(x, (yj, yk, restJ, diagonal) => (diagonal ? yj * restJ : -yj * yk)),
+  },
+  logSoftmax: {
+    kind: 'softmax' as const,
+    formula: 'lⱼ = xⱼ − max x − log Σₖ e^(xₖ − max x)',
+    derivativeFormula: '∂lⱼ/∂xₖ = δⱼₖ − yₖ, y = softmax(x)',
+    backwardFormula: 'dx = dy − softmax(x)·Σ dy',
+    backwardFromOutputFormula: 'dx = dy − eˡ·Σ dy, l given',
+    params: {},
+    options: ['shape', 'axis', 'from'],
+    wgsl: {
+      forward: { stats: ['lane_stats(mine)'], write: 'write_log_softmax(w, s0)', readsDy: false },
+      backward: { stats: ['lane_stats_dy_sum(mine)'], write: 'write_log_softmax_backward(w, s0)', readsDy: true },
+      backwardFromOutput: { stats: ['lane_dy_sum(mine)'], write: 'write_log_softmax_backward_given(w, s0.z)', readsDy: true },
+      jacobianEntry: 'select(-yk, 1.0 - yk, j == k)',
+    },
+    forwardRow: (x: Row) => {
+      const { max, sum } = rowStatistics(x);
+      const logSum = Math.log(sum);
+      return Float64Array.from({ length: x.length }, (_, j) => x[j]! - max - logSum);
+    },
+    backwardRow: (x: Row, dy: Row) => logSoftmaxBackwardRow(softmaxRow(x), dy),
+    backwardFromOutputRow: (l: Row, dy: Row) => logSoftmaxBackwardRow(Float64Array.from(l as ArrayLike<number>, Math.exp), dy),
+    jacobianRow: (x: Row) => jacobianRow(x, (_yj, yk, restJ, diagonal) => (diagonal ? restJ : -yk)),
+  },
+} satisfies Record<string, SoftmaxActivation>;
+
+export type SoftmaxName = keyof typeof SOFTMAX_TABLE;
+export const SOFTMAX: Readonly<Record<SoftmaxName, SoftmaxActivation>> = SOFTMAX_TABLE;
+
+export type ActivationName = ElementwiseName | SoftmaxName;
+export type Activation = ElementwiseActivation | SoftmaxActivation;
+const ACTIVATIONS: Readonly<Record<ActivationName, Activation>> = { ...ELEMENTWISE, ...SOFTMAX };
+export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as ActivationName[];
 
 /** forward: f(x); derivative: f'(x); backward: dy ⊙ f'(x). */
 export type Mode = 'forward' | 'derivative' | 'backward';
 
-export function lookupActivation(name: unknown, caller: string): ElementwiseActivation {
-  if (typeof name !== 'string' || !Object.hasOwn(ELEMENTWISE, name)) {
+export function lookupActivation(name: unknown, caller: string): Activation {
+  if (typeof name !== 'string' || !Object.hasOwn(ACTIVATIONS, name)) {
     throw new TypeError(
       `${caller}: unknown activation ${JSON.stringify(name)}; expected one of ${ACTIVATION_NAMES.join(', ')}`,
     );
   }
-  return ELEMENTWISE[name as ElementwiseName];
+  return ACTIVATIONS[name as ActivationName];
 }
 
 /**
@@ -143,17 +323,20 @@ export function resolveParams(
   given: object | undefined,
   optionKeys: readonly string[] = [],
 ): Record<string, number> {
-  const spec = lookupActivation(name, 'resolveParams').params;
+  const act = lookupActivation(name, 'resolveParams');
+  const spec = act.params;
+  // shape, axis and from are checked by resolveLayout and resolveSource.
+  const options: readonly string[] = act.options ?? [];
   if (given !== undefined && (given === null || typeof given !== 'object')) {
     throw new TypeError(`${name}: params must be an object, got ${String(given)}`);
   }
   const resolved: Record<string, number> = {};
   for (const [key, param] of Object.entries(spec)) resolved[key] = Math.fround(param.default);
   for (const [key, value] of Object.entries(given ?? {})) {
-    if (optionKeys.includes(key) || value === undefined) continue;
+    if (optionKeys.includes(key) || options.includes(key) || value === undefined) continue;
     const param = spec[key];
     if (!param) {
-      const known = Object.keys(spec);
+      const known = [...Object.keys(spec), ...options];
       throw new RangeError(
         `${name}: unknown parameter "${key}"; ` +
           (known.length ? `expected ${known.map((k) => `"${k}"`).join(' or ')}` : `${name} takes no parameters`),
@@ -179,4 +362,70 @@ export function resolveParams(
 export function kernelParam(act: ElementwiseActivation, resolved: Readonly<Record<string, number>>): number {
   const [key] = Object.keys(act.params);
   return key === undefined ? 0 : resolved[key]!;
+}
+
+/** Where backward's first operand comes from: x (the default), or the saved output y = f(x). */
+export type Source = 'input' | 'output';
+
+/** backward's `from`; only backward takes it, and only activations that list it in `options`. */
+export function resolveSource(name: string, mode: Mode, given: object | undefined): Source {
+  const from = (given as { from?: unknown } | undefined)?.from;
+  if (from === undefined) return 'input';
+  if (mode !== 'backward') throw new RangeError(`${name}: from is an option of backward, not of ${mode}`);
+  if (from !== 'input' && from !== 'output') {
+    throw new RangeError(`${name}: from = ${JSON.stringify(from)} is invalid; expected "input" or "output"`);
+  }
+  return from;
+}
+
+/**
+ * A tensor seen as [outer, len, inner] for a reduction along one axis: row (o, i) holds the len
+ * elements o·len·inner + j·inner + i. The GPU reads a non-last axis with stride inner, in place.
+ */
+export interface AxisLayout {
+  readonly shape: readonly number[];
+  /** The axis, counted from 0. */
+  readonly axis: number;
+  readonly outer: number;
+  readonly len: number;
+  readonly inner: number;
+  /** outer · inner. */
+  readonly rows: number;
+}
+
+const formatShape = (shape: readonly unknown[]): string => `[${shape.map(String).join(',')}]`;
+
+/** softmax's `shape` (default [length]: one row) and `axis` (default -1), checked against `length`. */
+export function resolveLayout(name: string, given: object | undefined, length: number): AxisLayout {
+  const options = (given ?? {}) as { shape?: unknown; axis?: unknown };
+  const shape = options.shape ?? [length];
+  if (!Array.isArray(shape)) {
+    throw new TypeError(`${name}: shape must be an array of dimensions, got ${typeof shape} ${String(shape)}`);
+  }
+  if (shape.length === 0) throw new RangeError(`${name}: shape [] has no axis; expected at least one dimension`);
+  const bad = shape.findIndex((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0);
+  if (bad >= 0) {
+    throw new RangeError(
+      `${name}: shape ${formatShape(shape)} is invalid at dimension ${bad} (${String(shape[bad])}); expected non-negative integers`,
+    );
+  }
+  const dims = shape as number[];
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (count !== length) {
+    throw new RangeError(`${name}: shape ${formatShape(dims)} has ${count} elements, but x has ${length}`);
+  }
+  const axisGiven = options.axis ?? -1;
+  if (typeof axisGiven !== 'number') {
+    throw new TypeError(`${name}: axis must be a number, got ${typeof axisGiven} ${String(axisGiven)}`);
+  }
+  const rank = dims.length;
+  if (!Number.isInteger(axisGiven) || axisGiven < -rank || axisGiven >= rank) {
+    throw new RangeError(
+      `${name}: axis ${axisGiven} is out of range for shape ${formatShape(dims)}; expected an integer in [${-rank}, ${rank - 1}]`,
+    );
+  }
+  const axis = axisGiven < 0 ? axisGiven + rank : axisGiven;
+  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return { shape: [...dims], axis, outer, len: dims[axis]!, inner, rows: outer * inner };
 }

@@ -1,10 +1,14 @@
 // The public API: createActivations() and the Activations object it returns.
-import { lookupActivation, kernelParam, resolveParams, type ActivationName, type Mode } from './activations.js';
+import {
+  kernelParam, lookupActivation, resolveLayout, resolveParams, resolveSource,
+  type ActivationName, type ElementwiseActivation, type Mode, type Source,
+} from './activations.js';
 import {
   Batcher, BufferLedger, DeviceLostError, UniformArena, captureErrors, deviceCache, requestBestDevice, type CachedPipeline,
 } from './device.js';
 import { planChunks, planDispatch } from './dispatch.js';
 import { elementsPerGroup, elementwiseKey, elementwiseShader, type ElementwiseVariant } from './kernels.js';
+import { checkSoftmaxFits, runSoftmax, type SoftmaxContext } from './softmax.js';
 import { GpuTensor, type TensorOwner } from './tensor.js';
 
 export interface CreateOptions {
@@ -15,6 +19,16 @@ export interface CreateOptions {
    * maxStorageBufferBindingSize). Larger tensors are processed in chunks.
    */
   maxBindingSize?: number;
+  /**
+   * Whether softmax merges lanes with subgroup operations. Default: when the device has the
+   * 'subgroups' feature. false forces the workgroup-memory path (the tests run both).
+   */
+  subgroups?: boolean;
+  /**
+   * At most this many workgroups per grid dimension (default: the device's limit). A small value
+   * sends small inputs down the 2D-grid path that large ones take.
+   */
+  maxWorkgroupsPerDimension?: number;
 }
 
 /** Why the device went away (GPUDeviceLostInfo). */
@@ -37,6 +51,15 @@ export interface Params {
   readonly m?: number;
   /** elu's α (default 1, > 0) or leakyRelu's α (default 0.01). */
   readonly alpha?: number;
+  /** softmax and logSoftmax: the tensor's dimensions (default [length]: the whole array is one row). */
+  readonly shape?: readonly number[];
+  /** softmax and logSoftmax: the axis each distribution runs along; negative counts from the end (default -1). */
+  readonly axis?: number;
+  /**
+   * backward of softmax, logSoftmax, sigmoid and tanh: 'output' when the first operand is the saved
+   * y = f(x) rather than x (default 'input').
+   */
+  readonly from?: Source;
 }
 
 /** Parameters plus options for GPU-resident calls. */
@@ -65,39 +88,63 @@ export class Activations implements TensorOwner {
   private closedBy: Error | undefined;
   /** Rejectors of calls still waiting on the GPU, so that a loss or destroy() never leaves one hanging. */
   private readonly waiting = new Set<(e: Error) => void>();
+  private readonly softmax: SoftmaxContext;
+  private readonly maxWorkgroupsPerDimension: number;
 
-  /** @internal use createActivations() */
+  /**
+   * @internal use createActivations(). `subgroupLanes` (default: the adapter's smallest subgroup
+   * size) is for tests: more lanes than a subgroup holds send softmax down its no-shuffle fallback.
+   */
   constructor(
     readonly device: GPUDevice,
     private readonly ownsDevice: boolean,
-    maxBindingSize?: number,
+    options: { subgroups: boolean; maxWorkgroupsPerDimension: number; maxBindingSize?: number; subgroupLanes?: number },
   ) {
     this.buffers = new BufferLedger(device);
     this.uniforms = new UniformArena(this.buffers);
     this.batcher = new Batcher(device, this.uniforms);
     this.pipelines = deviceCache(device).pipelines;
-    this.maxBindingSize = Math.min(maxBindingSize ?? Infinity, device.limits.maxStorageBufferBindingSize);
+    this.maxBindingSize = Math.min(options.maxBindingSize ?? Infinity, device.limits.maxStorageBufferBindingSize);
     this.lost = device.lost.then((info) => {
       this.close(new DeviceLostError(info.reason, `the GPU device was lost (${info.reason}): ${info.message}`));
       return { reason: info.reason, message: info.message };
     });
+    this.maxWorkgroupsPerDimension = options.maxWorkgroupsPerDimension;
+    this.softmax = {
+      device,
+      uniforms: this.uniforms,
+      batcher: this.batcher,
+      pipelines: this.pipelines,
+      subgroups: options.subgroups,
+      // WebGPU's subgroups are at least 4 wide; older browsers do not say how wide.
+      subgroupLanes: options.subgroupLanes ?? device.adapterInfo?.subgroupMinSize ?? 4,
+      maxWorkgroupsPerDimension: options.maxWorkgroupsPerDimension,
+      allocate: (length, label) => this.allocate(length, label),
+      createBuffer: (descriptor) => this.buffers.create(descriptor),
+      retire: (buffer) => this.batcher.afterSubmit(() => this.buffers.destroy(buffer)),
+    };
   }
 
-  /** f(x), elementwise. */
+  /** True when softmax merges lanes with subgroup operations (see CreateOptions.subgroups). */
+  get usesSubgroups(): boolean {
+    return this.softmax.subgroups;
+  }
+
+  /** f(x): elementwise, or along one axis for softmax and logSoftmax. */
   forward(name: ActivationName, x: Float32Array, params?: Params): Promise<Float32Array>;
   forward(name: ActivationName, x: GpuTensor, options?: Options): GpuTensor;
   forward(name: ActivationName, x: Float32Array | GpuTensor, options?: Options): Promise<Float32Array> | GpuTensor {
     return this.call('forward', name, x, undefined, options);
   }
 
-  /** f'(x), elementwise. */
+  /** f'(x), elementwise; for softmax and logSoftmax, each row's len×len Jacobian, rows in order. */
   derivative(name: ActivationName, x: Float32Array, params?: Params): Promise<Float32Array>;
   derivative(name: ActivationName, x: GpuTensor, options?: Options): GpuTensor;
   derivative(name: ActivationName, x: Float32Array | GpuTensor, options?: Options): Promise<Float32Array> | GpuTensor {
     return this.call('derivative', name, x, undefined, options);
   }
 
-  /** dy ⊙ f'(x), the vector-Jacobian product, in one pass. */
+  /** The vector-Jacobian product: dy ⊙ f'(x) elementwise, and softmax's without forming the Jacobian. */
   backward(name: ActivationName, x: Float32Array, dy: Float32Array, params?: Params): Promise<Float32Array>;
   backward(name: ActivationName, x: GpuTensor, dy: GpuTensor, options?: Options): GpuTensor;
   backward(name: ActivationName, x: Float32Array | GpuTensor, dy: Float32Array | GpuTensor, options?: Options): Promise<Float32Array> | GpuTensor {
@@ -230,19 +277,34 @@ export class Activations implements TensorOwner {
         throw new TypeError(`${verb}(${name}): x and dy must both be Float32Arrays or both GpuTensors`);
       }
     }
-    const p = kernelParam(act, params);
-    if (x instanceof GpuTensor) return this.dispatch(mode, name, p, x, dy as GpuTensor | undefined, out);
+    const from = resolveSource(name, mode, options);
+    let run: (x: GpuTensor, dy?: GpuTensor, out?: GpuTensor) => GpuTensor;
+    if (act.kind === 'softmax') {
+      const layout = resolveLayout(name, options, x.length);
+      checkSoftmaxFits(`${verb}(${name})`, mode, layout, this.device.limits);
+      run = (tx, tdy, tout) => {
+        const call = `${verb}(${name})`;
+        this.checkTensors(call, tx, tdy, tout);
+        // The Jacobians have their own length, and are written after x was read into a temporary.
+        if (tout !== undefined && mode !== 'derivative') checkOut(call, tout, [tx, tdy]);
+        return runSoftmax(this.softmax, { verb: call, name, act, mode, from, layout, x: tx, dy: tdy, out: tout });
+      };
+    } else {
+      const p = kernelParam(act, params);
+      run = (tx, tdy, tout) => this.dispatch(mode, name, act, p, from, tx, tdy, tout);
+    }
+    if (x instanceof GpuTensor) return run(x, dy as GpuTensor | undefined, out);
     if (out !== undefined) throw new TypeError(`${verb}(${name}): out is only for GpuTensor inputs`);
-    return this.roundTrip(mode, name, p, x, dy as Float32Array | undefined);
+    return this.roundTrip(x, dy as Float32Array | undefined, run);
   }
 
-  private async roundTrip(mode: Mode, name: ActivationName, p: number, x: Float32Array, dy?: Float32Array): Promise<Float32Array> {
+  private async roundTrip(x: Float32Array, dy: Float32Array | undefined, run: (x: GpuTensor, dy?: GpuTensor) => GpuTensor): Promise<Float32Array> {
     const tx = this.tensor(x);
     let tdy: GpuTensor | undefined;
     let ty: GpuTensor | undefined;
     try {
       tdy = dy && this.tensor(dy);
-      ty = this.dispatch(mode, name, p, tx, tdy);
+      ty = run(tx, tdy);
       return await ty.read();
     } finally {
       tx.destroy();
@@ -251,13 +313,20 @@ export class Activations implements TensorOwner {
     }
   }
 
-  private dispatch(mode: Mode, name: ActivationName, p: number, x: GpuTensor, dy?: GpuTensor, out?: GpuTensor): GpuTensor {
-    const verb = `${mode}(${name})`;
+  private checkTensors(verb: string, x: GpuTensor, dy?: GpuTensor, out?: GpuTensor): void {
     for (const [what, t] of [['x', x], ['dy', dy], ['out', out]] as const) {
       if (t === undefined) continue;
       t.assertUsable(`${verb}: ${what}`);
       if (t.device !== this.device) throw new TypeError(`${verb}: ${what} belongs to another Activations' GPUDevice`);
     }
+  }
+
+  private dispatch(
+    mode: Mode, name: ActivationName, act: ElementwiseActivation, p: number, from: Source,
+    x: GpuTensor, dy?: GpuTensor, out?: GpuTensor,
+  ): GpuTensor {
+    const verb = `${mode}(${name})`;
+    this.checkTensors(verb, x, dy, out);
     if (out !== undefined) checkOut(verb, out, [x, dy]);
     const y = out ?? this.allocate(x.length, name);
     if (x.length === 0) return y;
@@ -273,8 +342,8 @@ export class Activations implements TensorOwner {
       vector: plan.vector,
       xIsY: x.buffer === y.buffer,
       dyIsY: dy !== undefined && dy.buffer === y.buffer,
+      fromOutput: from === 'output',
     };
-    const act = lookupActivation(name, verb);
     const perGroup = elementsPerGroup(plan.vector);
     // Errors flow down a chain: the output carries its inputs' errors first, then this op's own.
     y.recordWrite(x.written);
@@ -303,7 +372,7 @@ export class Activations implements TensorOwner {
         if (dy && !variant.dyIsY) entries.push({ binding: 3, resource: { buffer: dy.buffer, offset: bdy!.offset, size: bdy!.size } });
         const bindGroup = this.device.createBindGroup({ label: verb, layout, entries });
         pass.setBindGroup(0, bindGroup, [uniform.offset]);
-        const grid = planDispatch(chunk.length, perGroup, limits.maxComputeWorkgroupsPerDimension);
+        const grid = planDispatch(chunk.length, perGroup, this.maxWorkgroupsPerDimension);
         pass.dispatchWorkgroups(grid.x, grid.y);
       }
       pass.end();
@@ -442,13 +511,36 @@ function checkOut(verb: string, out: GpuTensor, inputs: readonly (GpuTensor | un
 
 /** Creates an Activations on the caller's device, or on a new one with the adapter's largest limits. */
 export async function createActivations(options: CreateOptions = {}): Promise<Activations> {
-  const { device, maxBindingSize } = options;
+  const { subgroups, maxWorkgroupsPerDimension, maxBindingSize } = options;
+  if (subgroups !== undefined && typeof subgroups !== 'boolean') {
+    throw new TypeError(`createActivations: subgroups must be true or false, got ${describe(subgroups)} ${String(subgroups)}`);
+  }
+  if (maxWorkgroupsPerDimension !== undefined && (!Number.isSafeInteger(maxWorkgroupsPerDimension) || maxWorkgroupsPerDimension < 1)) {
+    throw new RangeError(`createActivations: maxWorkgroupsPerDimension ${maxWorkgroupsPerDimension} is invalid; expected an integer >= 1`);
+  }
   if (maxBindingSize !== undefined && !(Number.isSafeInteger(maxBindingSize) && maxBindingSize >= 4096)) {
     throw new RangeError(`createActivations: maxBindingSize ${maxBindingSize} must be an integer >= 4096 bytes`);
   }
-  if (device !== undefined) {
-    if (!isGpuDevice(device)) throw new TypeError(`createActivations: device must be a GPUDevice, got ${describe(device)}`);
-    return new Activations(device, false, maxBindingSize);
+  if (options.device !== undefined && !isGpuDevice(options.device)) {
+    throw new TypeError(`createActivations: device must be a GPUDevice, got ${describe(options.device)}`);
   }
-  return new Activations(await requestBestDevice(), true, maxBindingSize);
+  const owns = options.device === undefined;
+  const device = options.device ?? (await requestBestDevice());
+  const hasSubgroups = device.features.has('subgroups');
+  const fail = (error: Error): never => {
+    if (owns) device.destroy();
+    throw error;
+  };
+  if (subgroups === true && !hasSubgroups) {
+    fail(new RangeError('createActivations: subgroups is true, but the device lacks the "subgroups" feature'));
+  }
+  const limit = device.limits.maxComputeWorkgroupsPerDimension;
+  if (maxWorkgroupsPerDimension !== undefined && maxWorkgroupsPerDimension > limit) {
+    fail(new RangeError(`createActivations: maxWorkgroupsPerDimension ${maxWorkgroupsPerDimension} exceeds the device's limit ${limit}`));
+  }
+  return new Activations(device, owns, {
+    subgroups: subgroups ?? hasSubgroups,
+    maxWorkgroupsPerDimension: maxWorkgroupsPerDimension ?? limit,
+    maxBindingSize,
+  });
 }

@@ -74,13 +74,16 @@ export class UniformArena {
 
   constructor(private readonly buffers: BufferLedger) {}
 
-  /** Reserves a slot and fills it through u32 and f32 views of its first 32 bytes. */
+  /** Reserves a slot and fills it through u32 and f32 views of its UNIFORM_SLOT bytes. */
   slot(write: (u32: Uint32Array, f32: Float32Array) => void): { buffer: GPUBuffer; offset: number } {
     const block = Math.floor(this.used / SLOTS_PER_BLOCK);
     const index = this.used % SLOTS_PER_BLOCK;
     if (index === 0) this.pending.push(new ArrayBuffer(UNIFORM_SLOT * SLOTS_PER_BLOCK));
     const data = this.pending[block]!;
-    write(new Uint32Array(data, index * UNIFORM_SLOT, 8), new Float32Array(data, index * UNIFORM_SLOT, 8));
+    write(
+      new Uint32Array(data, index * UNIFORM_SLOT, UNIFORM_SLOT / 4),
+      new Float32Array(data, index * UNIFORM_SLOT, UNIFORM_SLOT / 4),
+    );
     this.used++;
     if (!this.blocks[block]) {
       this.blocks[block] = this.buffers.create({

@@ -2,7 +2,11 @@
 import activationsWgsl from '../shaders/activations.wgsl?raw';
 import elementwiseWgsl from '../shaders/elementwise.wgsl?raw';
 import mathWgsl from '../shaders/math.wgsl?raw';
-import type { ElementwiseActivation, Mode } from './activations.js';
+import softmaxWgsl from '../shaders/softmax.wgsl?raw';
+import softmaxJacobianWgsl from '../shaders/softmax_jacobian.wgsl?raw';
+import softmaxSubgroupsWgsl from '../shaders/softmax_subgroups.wgsl?raw';
+import softmaxWorkgroupWgsl from '../shaders/softmax_workgroup.wgsl?raw';
+import type { ElementwiseActivation, Mode, SoftmaxActivation, SoftmaxProgram } from './activations.js';
 
 /** Replaces each {{KEY}} in a template; a placeholder without a value, or a value never used, throws. */
 export function fillTemplate(template: string, values: Readonly<Record<string, string | number>>): string {
@@ -24,11 +28,13 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
  * - `scalar`: any 4-byte-aligned operands (a caller's wrapped buffer at an odd offset).
  * `xIsY` and `dyIsY` say which inputs are the output buffer itself (in place),, read through the read_write binding
  * because WebGPU forbids binding one buffer as both read-only and writable storage.
+ * `fromOutput`: backward takes the saved output y in place of x (`from: 'output'`).
  */
 export interface ElementwiseVariant {
   readonly vector: 'vec4' | 'scalar';
   readonly xIsY: boolean;
   readonly dyIsY: boolean;
+  readonly fromOutput?: boolean;
 }
 
 export const WORKGROUP_SIZE = 64;
@@ -41,7 +47,7 @@ export function elementsPerGroup(vector: ElementwiseVariant['vector']): number {
 }
 
 export function elementwiseKey(name: string, mode: Mode, v: ElementwiseVariant): string {
-  return `${name}/${mode}/${v.vector}${v.xIsY ? '/x=y' : ''}${v.dyIsY ? '/dy=y' : ''}`;
+  return `${name}/${mode}/${v.vector}${v.xIsY ? '/x=y' : ''}${v.dyIsY ? '/dy=y' : ''}${v.fromOutput ? '/from-output' : ''}`;
 }
 
 export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: ElementwiseVariant): string {
@@ -51,9 +57,13 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
   const needsDy = mode === 'backward';
   const dyBinding = needsDy && !v.dyIsY ? `@group(0) @binding(3) var<storage, read> dy: array<${store}>;` : '';
   const dy = needsDy ? load(v.dyIsY ? 'y' : 'dy', 'dy_off') : 'vec4(1.0)';
+  if (v.fromOutput && (mode !== 'backward' || !act.fromOutput)) {
+    throw new Error(`elementwiseShader: ${act.wgsl.backward} has no ${mode} from the output`);
+  }
+  const backward = v.fromOutput ? act.fromOutput!.wgsl : act.wgsl.backward;
   const apply = mode === 'forward'
     ? `${act.wgsl.forward}(z, params.p)`
-    : `${act.wgsl.backward}(z, ${dy}, params.p)`;
+    : `${backward}(z, ${dy}, params.p)`;
   const body = vec
     ? `let r = apply(${load(v.xIsY ? 'y' : 'x', 'x_off')}, i);
     let lanes = params.n - 4u * i; // lanes of this vec4 inside the tensor
@@ -76,4 +86,76 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
     BODY: body,
   });
   return `${mathWgsl}\n${activationsWgsl}\n${kernel}`;
+}
+
+/**
+ * How one softmax dispatch binds its operands and which kernel it runs.
+ * - `phase`: 'rows' runs a whole mode in one dispatch, the lanes of a row merging their statistics.
+ *   'thread' also runs it in one dispatch, each invocation reducing a row on its own. Long rows cut
+ *   into blocks run as dispatches 0, 1, ...: dispatch k < stats.length computes statistic k of each
+ *   block into `partials`; the last one merges them and writes the output.
+ * - `subgroups`: lanes merge by subgroup shuffles (else in workgroup memory); 'thread' merges
+ *   nothing and ignores it. Neither 'thread' nor the subgroup path has a barrier or workgroup
+ *   memory, which a CPU adapter such as SwiftShader runs many times faster: there a shader with a
+ *   barrier runs as coroutines, at a large cost per workgroup.
+ * - `xIsY`, `dyIsY`: the input is the output buffer itself, read through y's binding.
+ */
+export interface SoftmaxVariant {
+  readonly phase: 'rows' | 'thread' | number;
+  readonly subgroups: boolean;
+  readonly xIsY: boolean;
+  readonly dyIsY: boolean;
+}
+
+/** The WGSL statements of `fn kernel` for one phase of a program. */
+export function softmaxKernelBody(program: SoftmaxProgram, phase: SoftmaxVariant['phase']): string[] {
+  const lines = ['let w = work_of(group, v);'];
+  if (phase === 'thread') {
+    lines.push('let mine = w;');
+    program.stats.forEach((expr, i) => lines.push(`let s${i} = ${expr};`));
+    lines.push(`${program.write};`);
+    return lines;
+  }
+  const stat = (i: number, expr: string) => `let s${i} = reduce(${expr}, v);`;
+  lines.push('let mine = share(w);');
+  if (phase === 'rows') {
+    program.stats.forEach((expr, i) => lines.push(stat(i, expr)));
+    lines.push(`${program.write};`);
+    return lines;
+  }
+  if (!Number.isInteger(phase) || phase < 0 || phase > program.stats.length) {
+    throw new RangeError(`softmaxKernelBody: phase ${phase} is not in [0, ${program.stats.length}]`);
+  }
+  for (let i = 0; i < phase; i++) lines.push(stat(i, `load_partials(mine, ${i}u)`));
+  if (phase < program.stats.length) {
+    lines.push(stat(phase, program.stats[phase]!), `store_partial(w, ${phase}u, s${phase});`);
+  } else {
+    lines.push(`${program.write};`);
+  }
+  return lines;
+}
+
+export function softmaxKey(name: string, mode: Mode, fromOutput: boolean, v: SoftmaxVariant): string {
+  const phase = typeof v.phase === 'number' ? `block-phase-${v.phase}` : v.phase;
+  const merge = v.phase === 'thread' ? '' : v.subgroups ? '/subgroups' : '/workgroup';
+  return `${name}/${mode}${fromOutput ? '/from-output' : ''}/${phase}${merge}${v.xIsY ? '/x=y' : ''}${v.dyIsY ? '/dy=y' : ''}`;
+}
+
+export function softmaxShader(program: SoftmaxProgram, v: SoftmaxVariant): string {
+  const kernel = `fn kernel(group: u32, v: u32) {\n  ${softmaxKernelBody(program, v.phase).join('\n  ')}\n}`;
+  const subgroups = v.subgroups && v.phase !== 'thread';
+  return [
+    subgroups ? 'enable subgroups;' : '',
+    mathWgsl,
+    fillTemplate(softmaxWgsl, { X: v.xIsY ? 'y' : 'x', DY: v.dyIsY ? 'y' : 'dy' }),
+    subgroups ? softmaxSubgroupsWgsl : softmaxWorkgroupWgsl,
+    kernel,
+  ].join('\n');
+}
+
+/** Jacobian elements one workgroup writes. */
+export const JACOBIAN_PER_GROUP = 256 * 4;
+
+export function softmaxJacobianShader(act: SoftmaxActivation): string {
+  return fillTemplate(softmaxJacobianWgsl, { ENTRY: act.wgsl.jacobianEntry });
 }

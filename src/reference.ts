@@ -1,6 +1,9 @@
 // The float64 CPU reference: the oracle every GPU result is checked against, and a public export
 // with the same verbs and arguments as the GPU API.
-import { lookupActivation, resolveParams, type ActivationName } from './activations.js';
+import {
+  lookupActivation, resolveLayout, resolveParams, resolveSource,
+  type ActivationName, type AxisLayout, type ElementwiseActivation, type Mode, type SoftmaxActivation,
+} from './activations.js';
 
 export type Values = Float32Array | Float64Array | readonly number[];
 
@@ -10,33 +13,78 @@ function checkValues(verb: string, what: string, v: unknown): asserts v is Value
   }
 }
 
-function map(verb: string, name: ActivationName, x: Values, params: object | undefined,
-  f: 'forward' | 'derivative'): Float64Array {
-  checkValues(verb, 'x', x);
-  const act = lookupActivation(name, `reference.${verb}`);
+function elementwise(mode: Mode, name: ActivationName, act: ElementwiseActivation, x: Values, dy: Values | undefined,
+  params: object | undefined): Float64Array {
   const p = resolveParams(name, params);
   const out = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = act[f](x[i]!, p);
+  if (mode === 'backward' && resolveSource(name, mode, params) === 'output') {
+    // x is the saved output y = f(z).
+    const fromOutput = act.fromOutput!;
+    for (let i = 0; i < x.length; i++) out[i] = dy![i]! * fromOutput.derivative(x[i]!);
+    return out;
+  }
+  const f = mode === 'forward' ? act.forward : act.derivative;
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, p);
+  if (mode === 'backward') for (let i = 0; i < out.length; i++) out[i] = dy![i]! * out[i]!;
   return out;
 }
 
-export const reference = {
-  /** f(x) in float64. */
-  forward(name: ActivationName, x: Values, params?: object): Float64Array {
-    return map('forward', name, x, params, 'forward');
-  },
-  /** f'(x) in float64. */
-  derivative(name: ActivationName, x: Values, params?: object): Float64Array {
-    return map('derivative', name, x, params, 'derivative');
-  },
-  /** dy ⊙ f'(x) in float64. */
-  backward(name: ActivationName, x: Values, dy: Values, params?: object): Float64Array {
-    checkValues('backward', 'dy', dy);
+/** Row (o, i) of the layout as a dense array, and the positions it came from. */
+function gather(layout: AxisLayout, values: Values, o: number, i: number): { row: Float64Array; at: (j: number) => number } {
+  const at = (j: number) => (o * layout.len + j) * layout.inner + i;
+  return { row: Float64Array.from({ length: layout.len }, (_, j) => values[at(j)]!), at };
+}
+
+function softmax(mode: Mode, name: ActivationName, act: SoftmaxActivation, x: Values, dy: Values | undefined,
+  params: object | undefined): Float64Array {
+  resolveParams(name, params);
+  const from = resolveSource(name, mode, params);
+  const layout = resolveLayout(name, params, x.length);
+  const { len } = layout;
+  const out = new Float64Array(mode === 'derivative' ? layout.rows * len * len : x.length);
+  for (let o = 0; o < layout.outer; o++) {
+    for (let i = 0; i < layout.inner; i++) {
+      const { row, at } = gather(layout, x, o, i);
+      if (mode === 'derivative') {
+        // Row r = o·inner + i has its len×len Jacobian at r·len².
+        out.set(act.jacobianRow(row), (o * layout.inner + i) * len * len);
+        continue;
+      }
+      let result: Float64Array;
+      if (mode === 'forward') result = act.forwardRow(row);
+      else {
+        const dyRow = gather(layout, dy!, o, i).row;
+        result = from === 'output' ? act.backwardFromOutputRow(row, dyRow) : act.backwardRow(row, dyRow);
+      }
+      for (let j = 0; j < len; j++) out[at(j)] = result[j]!;
+    }
+  }
+  return out;
+}
+
+function evaluate(mode: Mode, name: ActivationName, x: Values, dy: Values | undefined, params: object | undefined): Float64Array {
+  checkValues(mode, 'x', x);
+  const act = lookupActivation(name, `reference.${mode}`);
+  if (mode === 'backward') {
+    checkValues(mode, 'dy', dy);
     if (dy.length !== x.length) {
       throw new RangeError(`reference.backward: dy has length ${dy.length}, expected x's length ${x.length}`);
     }
-    const d = map('backward', name, x, params, 'derivative');
-    for (let i = 0; i < d.length; i++) d[i] = dy[i]! * d[i]!;
-    return d;
+  }
+  return act.kind === 'softmax' ? softmax(mode, name, act, x, dy, params) : elementwise(mode, name, act, x, dy, params);
+}
+
+export const reference = {
+  /** f(x) in float64. softmax and logSoftmax take { shape, axis }. */
+  forward(name: ActivationName, x: Values, params?: object): Float64Array {
+    return evaluate('forward', name, x, undefined, params);
+  },
+  /** f'(x) in float64; for softmax and logSoftmax, each row's len×len Jacobian, rows in order. */
+  derivative(name: ActivationName, x: Values, params?: object): Float64Array {
+    return evaluate('derivative', name, x, undefined, params);
+  },
+  /** dy ⊙ f'(x) in float64 (the vector-Jacobian product); `from: 'output'` takes y = f(x) for x. */
+  backward(name: ActivationName, x: Values, dy: Values, params?: object): Float64Array {
+    return evaluate('backward', name, x, dy, params);
   },
 };

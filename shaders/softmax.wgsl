@@ -1,0 +1,422 @@
+// Softmax and log-softmax along one axis, forward and backward. src/kernels.ts builds each kernel as
+//   math.wgsl + this file + softmax_subgroups.wgsl or softmax_workgroup.wgsl + fn kernel(group, v)
+// where `kernel` chains the lane statistics and the writer below that the mode needs (see the wgsl
+// programs of SOFTMAX in src/activations.ts), and the variant file defines the entry point and how
+// a row's lanes merge: `share` (what a lane gathers) and `reduce`. {{X}} and {{DY}} name the buffers
+// x and dy are read from: the output buffer y itself when the call is in place.
+//
+// Layout. The tensor is seen as [outer, len, inner], the reduced axis in the middle: row r is
+// (o, i) = (r / inner, r % inner) and its element j sits at o·len·inner + j·inner + i. A non-last
+// axis is read in place with stride inner; nothing is transposed.
+//
+// Work. A row, or for long rows each of its `blocks` blocks of columns, is a unit. A workgroup of
+// 256 invocations serves 256 >> lane_bits units with 1 << lane_bits lanes each: one lane for short
+// rows, a subgroup's worth on the subgroup path, up to 256 on the workgroup path. Lane id v (the
+// local invocation index) holds the unit's slot and the lane's place q among the unit's lanes:
+//   v = slot·lanes + q (lane_shift = 0): a unit's lanes are neighbours, and read neighbouring columns;
+//   v = q·units + slot (row_shift = 0): strided rows on the workgroup path, where neighbouring lanes
+//       then read rows i and i + 1, neighbours in memory.
+// Lane q takes the unit's columns q, q + lanes, q + 2·lanes, ... four at a time, as one vec4 of math.
+// Blocks pass their statistics on through `partials` to the next dispatch.
+//
+// Statistics. A row statistic is a vec4 (m, s, d, 0): m the max, s = Σ e^(x − m), d a plain sum
+// (Σ dy, or Σ dy·y). An empty lane holds the identity (−∞, 0, 0). m = +∞ marks a row that holds NaN
+// or +∞, and m = −∞ a row without an entry above −∞: softmax of either is NaN, as in PyTorch and JAX.
+
+struct Params {
+  rows: u32,       // rows in this dispatch
+  len: u32,        // elements per row
+  inner: u32,      // distance between neighbouring elements of a row
+  blocks: u32,     // blocks per row: 1, or more for long rows
+  block_len: u32,  // columns per block
+  lane_bits: u32,  // log2 of the lanes per unit
+  lane_shift: u32, // where q sits in the lane id
+  row_shift: u32,  // where the unit's slot sits in the lane id
+  x_off: u32,      // where each operand starts, in f32s from its binding's start
+  dy_off: u32,
+  y_off: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<storage, read> dy: array<f32>;
+@group(0) @binding(4) var<storage, read_write> partials: array<vec4<f32>>;
+
+const WG: u32 = 256u;
+
+// A lane keeps its running sum relative to a reference r <= its max, and moves r up only when an
+// element exceeds it by more than REBASE. The rescaling by e^(r_old − r_new) <= e^-32 is then rare
+// and shrinks everything summed before, so its rounding does not pile up even over a sorted row,
+// while Σ e^(x − r) <= 2^24·e^32 stays far below f32's max.
+const REBASE: f32 = 32.0;
+
+// Infinities and NaN cannot be WGSL constants; built at run time from the bits.
+var<private> INF_BITS: u32 = 0x7f800000u;
+
+fn pos_inf() -> f32 {
+  return bitcast<f32>(INF_BITS);
+}
+
+fn neg_inf() -> f32 {
+  return -pos_inf();
+}
+
+fn nan() -> f32 {
+  return bitcast<f32>(INF_BITS | 0x400000u);
+}
+
+fn is_nan1(v: f32) -> bool {
+  return is_nan(vec4(v)).x;
+}
+
+// ±∞ or NaN: a row statistic whose max is not finite marks a row whose softmax is NaN.
+fn not_finite(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7f800000u) == 0x7f800000u;
+}
+
+// a − b as hi + lo exactly (TwoSum, no branch, no assumption on |a| vs |b|). lo is 0 where hi is not
+// finite: there the error term would be ∞ or NaN.
+struct Diff {
+  hi: vec4<f32>,
+  lo: vec4<f32>,
+}
+
+fn exact_diff(a: vec4<f32>, b: vec4<f32>) -> Diff {
+  let hi = a - b;
+  let bb = hi - a;
+  let lo = (a - (hi - bb)) + (-b - bb);
+  return Diff(hi, select(lo, vec4(0.0), is_inf(hi) | is_nan(lo)));
+}
+
+// e^(a − b) as mantissa and exponent, accurate even where a − b is not an f32: the rounding error of
+// the subtraction goes into exp as its carry. Exactly 0 where a is −∞ (masked, or an empty lane).
+fn exp_diff(a: vec4<f32>, b: vec4<f32>) -> ExpParts {
+  let d = exact_diff(a, b);
+  // Beyond [-400, 89] exp_parts_carry clamps its argument, and a carry would no longer be small.
+  let carry = select(d.lo, vec4(0.0), abs(d.hi) > vec4(400.0));
+  var p = exp_parts_carry(d.hi, carry);
+  p.m = select(p.m, vec4(0.0), bitcast<vec4<u32>>(a) == vec4(0xff800000u));
+  return p;
+}
+
+fn exp_diff1(a: f32, b: f32) -> f32 {
+  let p = exp_diff(vec4(a), vec4(b));
+  return scale2(p.m, p.e).x;
+}
+
+// (sum, compensation) + t: the rounding error of each addition is kept (TwoSum), so a sum's error
+// does not grow with the number of terms. An infinite sum keeps no compensation (it would be NaN).
+fn add_compensated(acc: vec2<f32>, t: f32) -> vec2<f32> {
+  let s = acc.x + t;
+  let bb = s - acc.x;
+  let err = (acc.x - (s - bb)) + (t - bb);
+  return vec2(s, acc.y + select(err, 0.0, not_finite(s)));
+}
+
+// ---- The lanes and their elements ----
+
+struct Work {
+  live: bool,   // the lane's unit exists (not past the last one, nor in a 2D grid's overshoot)
+  row: u32,
+  base: u32,    // the row's element 0, counted from the operands' offsets
+  q: u32,       // the lane's place among its unit's lanes
+  lanes: u32,
+  block: u32,
+  first: u32,   // the block's columns are [first, end)
+  end: u32,
+}
+
+fn work_of(group: u32, v: u32) -> Work {
+  let lanes = 1u << params.lane_bits;
+  let units_per_group = WG >> params.lane_bits;
+  let slot = (v >> params.row_shift) & (units_per_group - 1u);
+  let q = (v >> params.lane_shift) & (lanes - 1u);
+  // Units run block by block, so that neighbouring slots hold neighbouring rows.
+  let unit = group * units_per_group + slot;
+  let block = unit / params.rows;
+  let row = unit - block * params.rows;
+  let o = row / params.inner;
+  let i = row - o * params.inner;
+  let first = block * params.block_len;
+  let end = min(params.len, first + params.block_len);
+  return Work(block < params.blocks, row, o * params.len * params.inner + i, q, lanes, block, first, end);
+}
+
+// Columns j, j + lanes, j + 2·lanes, j + 3·lanes of the lane's row (j < end).
+fn columns(w: Work, j: u32) -> vec4<u32> {
+  return vec4(j) + vec4(0u, 1u, 2u, 3u) * w.lanes;
+}
+
+// Where those columns are, counted from an operand's offset. Columns past the block's end are
+// clamped onto its last column, so that all four loads are in bounds and need no branch.
+fn places(w: Work, cols: vec4<u32>) -> vec4<u32> {
+  return vec4(w.base) + min(cols, vec4(w.end - 1u)) * params.inner;
+}
+
+// The four elements of x at `columns(w, j)`; `fill` past the block's end.
+fn load4_x(w: Work, j: u32, fill: f32) -> vec4<f32> {
+  let cols = columns(w, j);
+  let at = vec4(params.x_off) + places(w, cols);
+  let v = vec4({{X}}[at.x], {{X}}[at.y], {{X}}[at.z], {{X}}[at.w]);
+  return select(vec4(fill), v, cols < vec4(w.end));
+}
+
+fn load4_dy(w: Work, j: u32, fill: f32) -> vec4<f32> {
+  let cols = columns(w, j);
+  let at = vec4(params.dy_off) + places(w, cols);
+  let v = vec4({{DY}}[at.x], {{DY}}[at.y], {{DY}}[at.z], {{DY}}[at.w]);
+  return select(vec4(fill), v, cols < vec4(w.end));
+}
+
+fn store4_y(w: Work, j: u32, value: vec4<f32>) {
+  let cols = columns(w, j);
+  let at = vec4(params.y_off) + places(w, cols);
+  let live = cols < vec4(w.end);
+  y[at.x] = value.x; // column j < end: the loops guarantee it
+  if (live.y) {
+    y[at.y] = value.y;
+  }
+  if (live.z) {
+    y[at.z] = value.z;
+  }
+  if (live.w) {
+    y[at.w] = value.w;
+  }
+}
+
+// ---- Statistics of one lane ----
+
+struct Running {
+  r: f32,       // the reference: s sums e^(x − r)
+  m: f32,       // the max so far; +∞ once a NaN or +∞ was seen
+  s: vec2<f32>, // Σ e^(x − r), compensated
+  d: vec2<f32>, // Σ dy, compensated, where the kernel needs it
+}
+
+fn running_start() -> Running {
+  return Running(neg_inf(), neg_inf(), vec2(0.0), vec2(0.0));
+}
+
+// The online max-and-sum step for four elements (−∞ for the missing ones).
+fn add_x(run: ptr<function, Running>, x4: vec4<f32>) {
+  if (any(is_nan(x4) | (bitcast<vec4<u32>>(x4) == vec4(0x7f800000u)))) {
+    (*run).m = pos_inf();
+    return;
+  }
+  let top = max(max(x4.x, x4.y), max(x4.z, x4.w));
+  (*run).m = max((*run).m, top);
+  if (top > (*run).r + REBASE) {
+    // From r = −∞ nothing but zeros was summed yet: no factor to apply.
+    if ((*run).r > neg_inf()) {
+      (*run).s *= exp_diff1((*run).r, top);
+    }
+    (*run).r = top;
+  }
+  let p = exp_diff(x4, vec4((*run).r));
+  let e = scale2(p.m, p.e);
+  (*run).s = add_compensated((*run).s, (e.x + e.y) + (e.z + e.w));
+}
+
+// The lane's statistic, its sum moved from the reference r to its max m (m − r <= REBASE).
+fn finish(run: Running) -> vec4<f32> {
+  var s = run.s.x + run.s.y;
+  if (run.r != run.m) {
+    s *= exp_diff1(run.r, run.m);
+  }
+  return vec4(run.m, s, run.d.x + run.d.y, 0.0);
+}
+
+// (max, Σ e^(x − max), 0) over the lane's elements of x.
+fn lane_stats(w: Work) -> vec4<f32> {
+  var run = running_start();
+  if (w.live) {
+    for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+      add_x(&run, load4_x(w, j, neg_inf()));
+    }
+  }
+  return finish(run);
+}
+
+// lane_stats with Σ dy as d, in the same pass (log-softmax backward).
+fn lane_stats_dy_sum(w: Work) -> vec4<f32> {
+  var run = running_start();
+  if (w.live) {
+    for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+      add_x(&run, load4_x(w, j, neg_inf()));
+      let g = load4_dy(w, j, 0.0);
+      run.d = add_compensated(run.d, (g.x + g.y) + (g.z + g.w));
+    }
+  }
+  return finish(run);
+}
+
+// (−∞, 0, Σ dy) over the lane's elements (log-softmax backward from its output).
+fn lane_dy_sum(w: Work) -> vec4<f32> {
+  var d = vec2(0.0);
+  if (w.live) {
+    for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+      let g = load4_dy(w, j, 0.0);
+      d = add_compensated(d, (g.x + g.y) + (g.z + g.w));
+    }
+  }
+  return vec4(neg_inf(), 0.0, d.x + d.y, 0.0);
+}
+
+// (−∞, 0, Σ dy·y) with y = softmax(x) from the row's statistic st (softmax backward). Each product is
+// formed from y's mantissa and exponent, so a huge dy times a y below 2^-126 is not lost.
+fn lane_dot_softmax(w: Work, st: vec4<f32>) -> vec4<f32> {
+  let s = frexp(st.y);
+  var d = vec2(0.0);
+  if (w.live) {
+    for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+      let p = exp_diff(load4_x(w, j, neg_inf()), vec4(st.x));
+      let g = load4_dy(w, j, 0.0);
+      let t = select(mul_scaled(g, p.m / s.fract, p.e - s.exp), g, is_nan(g));
+      d = add_compensated(d, (t.x + t.y) + (t.z + t.w));
+    }
+  }
+  return vec4(neg_inf(), 0.0, d.x + d.y, 0.0);
+}
+
+// (−∞, 0, Σ dy·y) with y the caller's saved softmax output, read through {{X}}.
+fn lane_dot_given(w: Work) -> vec4<f32> {
+  var d = vec2(0.0);
+  if (w.live) {
+    for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+      let t = load4_x(w, j, 0.0) * load4_dy(w, j, 0.0);
+      d = add_compensated(d, (t.x + t.y) + (t.z + t.w));
+    }
+  }
+  return vec4(neg_inf(), 0.0, d.x + d.y, 0.0);
+}
+
+// ---- Merging statistics over a row ----
+
+// (m1, s1, d1) and (m2, s2, d2) → (M, s1·e^(m1 − M) + s2·e^(m2 − M), d1 + d2), M = max(m1, m2).
+// The same bits whichever argument comes first, so every lane of a row ends with the same result.
+fn merge(a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
+  let a_top = a.x >= b.x;
+  let hi = select(b, a, a_top);
+  let lo = select(a, b, a_top);
+  return vec4(hi.x, hi.y + lo.y * exp_diff1(lo.x, hi.x), a.z + b.z, 0.0);
+}
+
+// ---- Long rows in blocks: statistics through `partials` between dispatches ----
+
+// Statistic `region` of the lane's block, from the lane that holds q = 0.
+fn store_partial(w: Work, region: u32, st: vec4<f32>) {
+  if (w.live && w.q == 0u) {
+    partials[(region * params.rows + w.row) * params.blocks + w.block] = st;
+  }
+}
+
+// The lane's share of its row's per-block statistics `region`; reduce merges the shares.
+fn load_partials(w: Work, region: u32) -> vec4<f32> {
+  var st = vec4(neg_inf(), 0.0, 0.0, 0.0);
+  if (w.live) {
+    for (var b = w.q; b < params.blocks; b += w.lanes) {
+      st = merge(st, partials[(region * params.rows + w.row) * params.blocks + b]);
+    }
+  }
+  return st;
+}
+
+// ---- Writers: one pass over the lane's elements with the row's statistics ----
+
+// y = e^(x − m) / s, formed as (mantissa / s's mantissa)·2^(exponent − s's exponent): no underflow
+// before the one rounding at the end.
+fn write_softmax(w: Work, st: vec4<f32>) {
+  if (!w.live) {
+    return;
+  }
+  let bad = not_finite(st.x);
+  let s = frexp(st.y);
+  for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+    let p = exp_diff(load4_x(w, j, neg_inf()), vec4(st.x));
+    store4_y(w, j, select(scale2(p.m / s.fract, p.e - s.exp), vec4(nan()), bad));
+  }
+}
+
+// ln s = e·ln 2 + ln(f) for s = f·2^e with f in [√½, √2): the built-in log only sees f, where its
+// error is absolute (2^-21 at most, by the WGSL spec) and ln 1 = 0 exactly; e·LN2_HI is exact.
+fn log_of(s: f32) -> f32 {
+  let parts = frexp(s);
+  let low = parts.fract < 0.70710678;
+  let f = select(parts.fract, 2.0 * parts.fract, low);
+  let e = f32(parts.exp - select(0, 1, low));
+  return (e * LN2_HI + log(f)) + e * LN2_LO;
+}
+
+// l = (x − m) − ln s, with the exact rounding error of x − m added back last.
+fn write_log_softmax(w: Work, st: vec4<f32>) {
+  if (!w.live) {
+    return;
+  }
+  let bad = not_finite(st.x);
+  let log_s = log_of(st.y);
+  for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+    let d = exact_diff(load4_x(w, j, neg_inf()), vec4(st.x));
+    store4_y(w, j, select((d.hi - log_s) + d.lo, vec4(nan()), bad));
+  }
+}
+
+// dx = y·(dy − g), g = Σ dy·y, with y as mantissa and exponent (mul_scaled): no underflow before
+// the product with a huge dy − g.
+fn write_softmax_backward(w: Work, st: vec4<f32>, g: f32) {
+  if (!w.live) {
+    return;
+  }
+  let bad = not_finite(st.x) || is_nan1(g);
+  let s = frexp(st.y);
+  for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+    let p = exp_diff(load4_x(w, j, neg_inf()), vec4(st.x));
+    let t = load4_dy(w, j, 0.0) - g;
+    let dx = select(mul_scaled(t, p.m / s.fract, p.e - s.exp), t, is_nan(t));
+    store4_y(w, j, select(dx, vec4(nan()), bad));
+  }
+}
+
+// dx = dy − y·Σ dy with y = softmax(x) and Σ dy in st.z.
+fn write_log_softmax_backward(w: Work, st: vec4<f32>) {
+  if (!w.live) {
+    return;
+  }
+  let bad = not_finite(st.x) || is_nan1(st.z);
+  let s = frexp(st.y);
+  for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+    let p = exp_diff(load4_x(w, j, neg_inf()), vec4(st.x));
+    let g = load4_dy(w, j, 0.0);
+    let dx = g - mul_scaled(vec4(st.z), p.m / s.fract, p.e - s.exp);
+    store4_y(w, j, select(select(dx, g, is_nan(g)), vec4(nan()), bad));
+  }
+}
+
+// dx = y·(dy − g) from the caller's y, g = Σ dy·y.
+fn write_softmax_backward_given(w: Work, g: f32) {
+  if (!w.live) {
+    return;
+  }
+  let bad = is_nan1(g);
+  for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+    let y4 = load4_x(w, j, 0.0);
+    let t = load4_dy(w, j, 0.0) - g;
+    store4_y(w, j, select(y4 * t, vec4(nan()), vec4(bad) | is_nan(y4) | is_nan(t)));
+  }
+}
+
+// dx = dy − e^l·Σ dy from the caller's l = logSoftmax(x), Σ dy = g.
+fn write_log_softmax_backward_given(w: Work, g: f32) {
+  if (!w.live) {
+    return;
+  }
+  let bad = is_nan1(g);
+  for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+    let l = load4_x(w, j, neg_inf());
+    let p = exp_parts(l);
+    let d = load4_dy(w, j, 0.0);
+    // A saved l of +∞ is no log-probability; e^∞·g is then ±∞ or NaN, as the formula says.
+    let dx = select(d - mul_scaled(vec4(g), p.m, p.e), d - g * l, bitcast<vec4<u32>>(l) == vec4(0x7f800000u));
+    store4_y(w, j, select(dx, vec4(nan()), vec4(bad) | is_nan(l) | is_nan(d)));
+  }
+}

@@ -1,0 +1,45 @@
+// The Jacobians of softmax or log-softmax: one len×len matrix per row, from y = softmax(x) as the
+// forward kernel wrote it (in x's layout, see softmax.wgsl). Output element t is entry (j, k) =
+// ∂fⱼ/∂xₖ of row t / len². src/kernels.ts fills in {{ENTRY}}, the activation's formula in yj, yk.
+
+struct Params {
+  total: u32, // output elements: rows·len²
+  len: u32,
+  inner: u32,
+  y_off: u32, // where y and the output start, in f32s from their bindings' starts
+  out_off: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> probs: array<f32>;
+@group(0) @binding(2) var<storage, read_write> jacobian: array<f32>;
+
+const WG: u32 = 256u;
+const PER_THREAD: u32 = 4u;
+
+fn prob(row: u32, j: u32) -> f32 {
+  let o = row / params.inner;
+  let i = row - o * params.inner;
+  return probs[params.y_off + (o * params.len + j) * params.inner + i];
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let first = (wid.y * groups.x + wid.x) * WG * PER_THREAD + lid;
+  let square = params.len * params.len;
+  for (var n = 0u; n < PER_THREAD; n++) {
+    let t = first + n * WG;
+    if (t >= params.total) {
+      return;
+    }
+    let row = t / square;
+    let entry = t - row * square;
+    let j = entry / params.len;
+    let k = entry - j * params.len;
+    let yj = prob(row, j);
+    let yk = prob(row, k);
+    jacobian[params.out_off + t] = {{ENTRY}};
+  }
+}
