@@ -58,14 +58,14 @@ describe.each(['sigmoid', 'tanh'] as const)('%s', (name) => {
     for (const t of [tx, ty, tdy]) t.destroy();
   });
 
-  test('from is a backward option, input or output', () => {
+  test('from is a backward option, input or output', async () => {
     const x = new Float32Array(4);
-    expect(() => act.forward(name, x, { from: 'output' })).toThrow(`${name}: from is an option of backward, not of forward`);
-    expect(() => act.backward(name, x, x, { from: 'z' as 'output' })).toThrow(RangeError);
+    await expect(act.forward(name, x, { from: 'output' })).rejects.toThrow(`${name}: from is an option of backward, not of forward`);
+    await expect(act.backward(name, x, x, { from: 'z' as 'output' })).rejects.toThrow(RangeError);
   });
 });
 
-test('activations without a from-output form reject it', () => {
+test('activations without a from-output form reject it', async () => {
   const x = new Float32Array(4);
-  expect(() => act.backward('relu', x, x, { from: 'output' })).toThrow('relu: unknown parameter "from"; relu takes no parameters');
+  await expect(act.backward('relu', x, x, { from: 'output' })).rejects.toThrow('relu: unknown parameter "from"; relu takes no parameters');
 });
