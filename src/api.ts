@@ -18,7 +18,9 @@ export interface CallOptions {
 
 /** Activation parameters, such as `{ alpha: 0.2 }` for leakyRelu or `{ m: 3 }` for linear. */
 export type Params = Readonly<Record<string, number>>;
-type Options = Params | (Params & CallOptions);
+// Not Params & CallOptions: Params' index signature would require `out` to be a number too, so no
+// object with `out` would type-check.
+type Options = CallOptions & { readonly [param: string]: number | GpuTensor | undefined };
 
 const CALL_OPTION_KEYS = ['out'] as const;
 
