@@ -1,8 +1,12 @@
 // The public API: createActivations() and the Activations object it returns.
 import { lookupActivation, kernelParam, resolveParams, type ActivationName, type Mode } from './activations.js';
-import { Batcher, UniformArena, captureErrors, deviceCache, requestBestDevice, type CachedPipeline } from './device.js';
+import {
+  BindGroupCache, Batcher, BufferPool, UniformArena, captureErrors, deviceCache, requestBestDevice, type CachedPipeline,
+} from './device.js';
 import { planChunks, planDispatch } from './dispatch.js';
-import { elementsPerGroup, elementwiseKey, elementwiseShader, type ElementwiseVariant } from './kernels.js';
+import {
+  ENTRY_MAIN, ENTRY_TAIL, elementsPerGroup, elementwiseKey, elementwiseShader, type ElementwiseVariant,
+} from './kernels.js';
 import { GpuTensor, type TensorOwner } from './tensor.js';
 
 export interface CreateOptions {
@@ -24,6 +28,8 @@ type Options = CallOptions & { readonly [param: string]: number | GpuTensor | un
 
 const CALL_OPTION_KEYS = ['out'] as const;
 
+const OUTPUT_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
 function padBytes(length: number): number {
   // At least 16 bytes, a multiple of 16: the vec4 kernels read and write whole vec4s.
   return Math.max(16, Math.ceil((4 * length) / 16) * 16);
@@ -33,6 +39,8 @@ export class Activations implements TensorOwner {
   private readonly batcher: Batcher;
   private readonly uniforms: UniformArena;
   private readonly pipelines: Map<string, CachedPipeline>;
+  private readonly bindGroups: BindGroupCache;
+  private readonly outputs = new BufferPool();
   private destroyed = false;
 
   /** @internal use createActivations() */
@@ -43,6 +51,7 @@ export class Activations implements TensorOwner {
     this.uniforms = new UniformArena(device);
     this.batcher = new Batcher(device, this.uniforms);
     this.pipelines = deviceCache(device).pipelines;
+    this.bindGroups = new BindGroupCache(device);
   }
 
   /** f(x), elementwise. */
@@ -75,7 +84,7 @@ export class Activations implements TensorOwner {
     const buffer = this.device.createBuffer({
       label: `webgpu-activations tensor[${values.length}]`,
       size: padBytes(values.length),
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      usage: OUTPUT_USAGE,
       mappedAtCreation: true,
     });
     new Float32Array(buffer.getMappedRange(), 0, values.length).set(values);
@@ -108,6 +117,7 @@ export class Activations implements TensorOwner {
     this.destroyed = true;
     this.batcher.flush();
     this.uniforms.destroy();
+    this.outputs.destroy();
     if (this.ownsDevice) this.device.destroy();
   }
 
@@ -137,7 +147,11 @@ export class Activations implements TensorOwner {
 
   /** @internal */
   release(tensor: GpuTensor): void {
-    if (tensor.ownsBuffer) tensor.buffer.destroy();
+    if (!tensor.ownsBuffer) return;
+    const buffer = tensor.buffer;
+    this.bindGroups.forget(buffer);
+    if (this.destroyed) buffer.destroy();
+    else this.batcher.whenSubmitted(() => this.outputs.put(buffer));
   }
 
   private call(
@@ -207,10 +221,9 @@ export class Activations implements TensorOwner {
     const act = lookupActivation(name, verb);
     const perGroup = elementsPerGroup(plan.vector);
     const errors = captureErrors(this.device, verb, () => {
-      const { pipeline, layout } = this.pipeline(elementwiseKey(name, mode, variant), mode, variant, () => elementwiseShader(act, mode, variant));
+      const { pipeline, tail, layout } = this.pipeline(elementwiseKey(name, mode, variant), mode, variant, () => elementwiseShader(act, mode, variant));
       const encoder = this.device.createCommandEncoder({ label: verb });
       const pass = encoder.beginComputePass({ label: verb });
-      pass.setPipeline(pipeline);
       for (const chunk of plan.chunks) {
         const [bx, by, bdy] = chunk.bindings;
         const uniform = this.uniforms.slot((u32, f32) => {
@@ -227,10 +240,18 @@ export class Activations implements TensorOwner {
         // An input that is the output itself is read through y's binding.
         if (!variant.xIsY) entries.push({ binding: 1, resource: { buffer: x.buffer, offset: bx!.offset, size: bx!.size } });
         if (dy && !variant.dyIsY) entries.push({ binding: 3, resource: { buffer: dy.buffer, offset: bdy!.offset, size: bdy!.size } });
-        const bindGroup = this.device.createBindGroup({ label: verb, layout, entries });
-        pass.setBindGroup(0, bindGroup, [uniform.offset]);
-        const grid = planDispatch(chunk.length, perGroup, limits.maxComputeWorkgroupsPerDimension);
-        pass.dispatchWorkgroups(grid.x, grid.y);
+        pass.setBindGroup(0, this.bindGroups.get(verb, layout, y.buffer, entries), [uniform.offset]);
+        // The vec4 main entry covers the whole vec4s; the partial last one (n % 4 lanes) is the tail's.
+        const partial = plan.vector === 'vec4' ? chunk.length % 4 : 0;
+        if (chunk.length > partial) {
+          const grid = planDispatch(chunk.length - partial, perGroup, limits.maxComputeWorkgroupsPerDimension);
+          pass.setPipeline(pipeline);
+          pass.dispatchWorkgroups(grid.x, grid.y);
+        }
+        if (partial) {
+          pass.setPipeline(tail!);
+          pass.dispatchWorkgroups(1);
+        }
       }
       pass.end();
       this.batcher.add(encoder.finish());
@@ -243,11 +264,11 @@ export class Activations implements TensorOwner {
   }
 
   private allocate(length: number, name: string): GpuTensor {
-    const buffer = this.device.createBuffer({
-      label: `webgpu-activations ${name} output[${length}]`,
-      size: padBytes(length),
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-    });
+    const label = `webgpu-activations ${name} output[${length}]`;
+    const size = padBytes(length);
+    let buffer = this.outputs.take(size);
+    if (buffer) buffer.label = label;
+    else buffer = this.device.createBuffer({ label, size, usage: OUTPUT_USAGE });
     return new GpuTensor(this, buffer, length, 0, true);
   }
 
@@ -265,14 +286,13 @@ export class Activations implements TensorOwner {
         ...(mode === 'backward' && !variant.dyIsY ? [storage(3, 'read-only-storage')] : []),
       ] satisfies GPUBindGroupLayoutEntry[];
       const layout = this.device.createBindGroupLayout({ label: key, entries });
-      pipeline = {
-        layout,
-        pipeline: this.device.createComputePipeline({
-          label: key,
-          layout: this.device.createPipelineLayout({ label: key, bindGroupLayouts: [layout] }),
-          compute: { module, entryPoint: 'main' },
-        }),
-      };
+      const pipelineLayout = this.device.createPipelineLayout({ label: key, bindGroupLayouts: [layout] });
+      const entry = (entryPoint: string) => this.device.createComputePipeline({
+        label: `${key}/${entryPoint}`,
+        layout: pipelineLayout,
+        compute: { module, entryPoint },
+      });
+      pipeline = { layout, pipeline: entry(ENTRY_MAIN), ...(variant.vector === 'vec4' ? { tail: entry(ENTRY_TAIL) } : {}) };
       this.pipelines.set(key, pipeline);
     }
     return pipeline;
