@@ -109,11 +109,12 @@ export interface MatrixOptions {
 }
 
 /**
- * Operations per sample: enough that one sample moves at least 2 × 2²⁴ × 8 bytes' worth of the
- * smaller sizes, at least 2, and at most 16, so that the 100 µs quantisation of timestamps and the
- * per-sample fixed costs stay below 1 % on the software adapter.
+ * Operations per sample: for elementwise ops, enough that one sample moves at least 2²⁴ elements'
+ * worth (and 2 to 16 ops), so that the 100 µs quantisation of timestamps and per-sample fixed costs
+ * stay below 1 % on the software adapter. Softmax takes 2: its peers run up to 50× a copy's time.
  */
-export function opsPerSample(elements: number): number {
+export function opsPerSample(kind: OpKind, elements: number): number {
+  if (kind === 'softmax') return 2;
   return Math.min(16, Math.max(2, Math.round(2 ** 24 / elements)));
 }
 
@@ -135,7 +136,7 @@ export function benchMatrix(options: MatrixOptions = {}): BenchCase[] {
         const id = `${op} ${mode} ${label}`;
         if (options.filter && !options.filter.test(id)) continue;
         const bytes = 4 * elements * (mode === 'backward' ? 3 : 2);
-        cases.push({ id, op, spec, mode, shape, elements, bytes, k: opsPerSample(elements) });
+        cases.push({ id, op, spec, mode, shape, elements, bytes, k: opsPerSample(spec.kind, elements) });
       }
     }
   }

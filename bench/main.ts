@@ -159,7 +159,7 @@ async function runCase(
     } catch (e) {
       results.ours = { status: 'unavailable', reason: unavailableReason(c, e) };
     }
-    const peerOnlyForward = 'forward only: neither peer has a single op for f\'(x) or dy·f\'(x)';
+    const peerOnlyForward = 'peers run forward only: neither has a single-kernel derivative or backward op';
     for (const peer of ['tfjs', 'ort'] as const) {
       const op = c.spec[peer];
       if (!peers) results[peer] = { status: 'unavailable', reason: 'peers skipped (--no-peers)' };
@@ -179,6 +179,11 @@ async function runCase(
           results[peer] = { status: 'unavailable', reason: errorText(e) };
         }
       }
+    }
+    if (contenders.size === 0) {
+      // Nothing to compare: timing the copies alone would only cost time.
+      for (const kind of COPY_KINDS) results[kind] = { status: 'unavailable', reason: 'not measured: no contender ran' };
+      return caseResult(c, results, new Map());
     }
     const copies = copyBaselines(device, c.bytes);
     for (const kind of COPY_KINDS) contenders.set(kind, copies[kind]);
@@ -206,8 +211,7 @@ async function runCase(
         ? { status: 'ok', msPerOp: s.ms, medianMs, gbps: c.bytes / medianMs / 1e6, check }
         : { status: 'error', reason: `wrong result: ${check.toFixed(1)}× the spot-check tolerance` };
     }
-    return { id: c.id, op: c.op, kind: c.spec.kind, mode: c.mode, shape: c.shape, bytes: c.bytes, k: c.k,
-      contenders: results as Record<ContenderLabel, ContenderResult>, ratios: pairedRatios(samples, results) };
+    return caseResult(c, results, samples);
   } finally {
     for (const contender of contenders.values()) contender.dispose();
     tx.destroy();
@@ -215,6 +219,13 @@ async function runCase(
     tout.destroy();
     ortOut.destroy();
   }
+}
+
+function caseResult(c: BenchCase, results: Partial<Record<ContenderLabel, ContenderResult>>, samples: Map<ContenderLabel, Samples>): CaseResult {
+  return {
+    id: c.id, op: c.op, kind: c.spec.kind, mode: c.mode, shape: c.shape, bytes: c.bytes, k: c.k,
+    contenders: results as Record<ContenderLabel, ContenderResult>, ratios: pairedRatios(samples, results),
+  };
 }
 
 /** Medians of per-round ratios: each round's contenders ran back to back, so machine noise cancels. */
@@ -315,7 +326,7 @@ window.runBench = async (config: BenchConfig): Promise<BenchResults> => {
     timing: clock.method,
     samples: config.samples,
     warmups: config.warmups,
-    opsPerSample: 'K = clamp(round(2^24 / elements), 2, 16): 16 at 2^20 elements, 4 at 2^22, 2 at 2^24',
+    opsPerSample: 'K = clamp(round(2^24 / elements), 2, 16) for elementwise ops (16 at 2^20, 4 at 2^22, 2 at 2^24), 2 for softmax',
     versions: { '@tensorflow/tfjs-core': tfjsVersion, 'onnxruntime-web': ortVersion },
     cases: results,
   };

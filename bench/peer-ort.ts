@@ -27,6 +27,11 @@ export async function ortContender(
     graphOptimizationLevel: 'all',
     // A node the WebGPU EP cannot run must fail here, not run on the CPU behind our back.
     extra: { session: { disable_cpu_ep_fallback: '1' } },
+  }).catch((e: unknown) => {
+    if (String(e).includes('fallback to CPU EP has been explicitly disabled')) {
+      throw new Error(`${op.opType} has no kernel in ORT's WebGPU EP: ORT would run it on the CPU`);
+    }
+    throw e;
   });
   const dims = c.shape as number[];
   const x = ort.Tensor.fromGpuBuffer(input, { dataType: 'float32', dims });
