@@ -5,7 +5,9 @@ import { createActivations, type Activations, type GpuTensor } from '../src/inde
 import { benchMatrix, type BenchCase } from './cases.js';
 import { CHECKED, referenceHead, toleranceRatio } from './check.js';
 import { COPY_KINDS, copyBaselines } from './copy.js';
-import { GpuClock, median, sampleAlternating, type Contender, type Samples, type TimingMethod } from './measure.js';
+import {
+  GpuClock, afterPendingSubmits, median, sampleAlternating, type Contender, type Samples, type TimingMethod,
+} from './measure.js';
 import { ortContender, ortVersion } from './peer-ort.js';
 import { initTfjs, tfjsContender, tfjsVersion } from './peer-tfjs.js';
 
@@ -96,9 +98,10 @@ function errorText(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 }
 
-/** Ours as a contender, plus how to read its output; throws when the op cannot run. */
+/** Ours as a contender writing `out`; throws when the op cannot run. */
 function ours(act: Activations, c: BenchCase, x: GpuTensor, dy: GpuTensor, out: GpuTensor): Contender {
   let call: () => unknown;
+  let forwardOutput: GpuTensor | undefined;
   if (c.spec.kind === 'elementwise') {
     const name = c.op as Parameters<Activations['forward']>[0];
     const options = { ...c.spec.params, out };
@@ -112,7 +115,7 @@ function ours(act: Activations, c: BenchCase, x: GpuTensor, dy: GpuTensor, out: 
       call = () => api.forward(c.op, x, options);
     } else {
       // The backward pass reads the forward output y, as softmax's gradient is written in terms of y.
-      const y = api.forward(c.op, x, { shape: c.shape });
+      const y = (forwardOutput = api.forward(c.op, x, { shape: c.shape }));
       call = () => api.backward(c.op, y, dy, options);
     }
   }
@@ -120,9 +123,11 @@ function ours(act: Activations, c: BenchCase, x: GpuTensor, dy: GpuTensor, out: 
   return {
     async run(k) {
       for (let i = 0; i < k; i++) call();
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await afterPendingSubmits();
     },
-    dispose() {},
+    dispose() {
+      forwardOutput?.destroy();
+    },
   };
 }
 

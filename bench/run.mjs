@@ -59,6 +59,9 @@ const server = await createServer({
     host: '127.0.0.1',
     port: 5190,
     strictPort: false,
+    // A run takes minutes: an edit to the sources meanwhile must not reload the page under it.
+    hmr: false,
+    watch: null,
     // node_modules may be a symlink to a shared install outside the repository.
     fs: { allow: [root, realpathSync(join(root, 'node_modules'))] },
   },
