@@ -104,6 +104,8 @@ export interface BenchCase {
 export interface MatrixOptions {
   /** Elementwise sizes to include (default: all three). */
   readonly sizes?: readonly number[];
+  /** Softmax shapes to include (default: all four). */
+  readonly softmaxShapes?: readonly (readonly [number, number])[];
   /** Only cases whose id matches. */
   readonly filter?: RegExp;
 }
@@ -128,7 +130,7 @@ export function benchMatrix(options: MatrixOptions = {}): BenchCase[] {
   for (const [op, spec] of Object.entries(OPS)) {
     const shapes = spec.kind === 'elementwise'
       ? (options.sizes ?? ELEMENTWISE_SIZES).map((n) => [n])
-      : SOFTMAX_SHAPES;
+      : options.softmaxShapes ?? SOFTMAX_SHAPES;
     for (const mode of spec.modes) {
       for (const shape of shapes) {
         const elements = shape.reduce((a, b) => a * b, 1);

@@ -13,6 +13,7 @@ import { initTfjs, tfjsContender, tfjsVersion } from './peer-tfjs.js';
 
 export interface BenchConfig {
   readonly sizes?: readonly number[];
+  readonly softmaxShapes?: readonly (readonly [number, number])[];
   /** A regular expression over case ids ('sigmoid forward 2^24'). */
   readonly filter?: string;
   readonly samples: number;
@@ -304,7 +305,7 @@ window.runBench = async (config: BenchConfig): Promise<BenchResults> => {
       tfjsFailure = errorText(e);
     }
   }
-  const cases = benchMatrix({ sizes: config.sizes, filter: config.filter ? new RegExp(config.filter) : undefined });
+  const cases = benchMatrix({ sizes: config.sizes, softmaxShapes: config.softmaxShapes, filter: config.filter ? new RegExp(config.filter) : undefined });
   const results: CaseResult[] = [];
   const started = performance.now();
   for (const [i, c] of cases.entries()) {

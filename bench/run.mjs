@@ -3,7 +3,7 @@
 // results with the adapter, browser and date.
 //
 //   npm run bench                        the whole matrix of issue 5 → bench/results.json
-//   npm run bench -- --quick             2^22 only, 3 samples      → bench/results.partial.json
+//   npm run bench -- --quick             2^22 and softmax [4096,1024] only, 3 samples → bench/results.partial.json
 //   npm run bench -- --filter 'sigmoid'  cases whose id matches    → bench/results.partial.json
 //   options: --sizes 20,22,24 (log2 of the elementwise sizes), --samples N, --warmups N,
 //            --no-peers (ours and the copy baselines only), --out FILE
@@ -38,6 +38,7 @@ const positiveInt = (name, text) => {
 const sizes = args.sizes?.split(',').map((s) => 2 ** positiveInt('sizes', s)) ?? (args.quick ? [2 ** 22] : undefined);
 const config = {
   sizes,
+  softmaxShapes: args.quick ? [[4096, 1024]] : undefined,
   filter: args.filter,
   samples: args.samples ? positiveInt('samples', args.samples) : args.quick ? 3 : 5,
   warmups: args.warmups ? positiveInt('warmups', args.warmups) : 1,
