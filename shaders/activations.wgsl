@@ -28,15 +28,17 @@ fn leaky_relu_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
   return keep_nan(dy * select(vec4(alpha), vec4(1.0), z > vec4(0.0)), z, dy);
 }
 
+// min(z, 0) as a select: cheaper on the software adapter, and it keeps -0 for a negative subnormal
+// z there (min flushed it to +0, so elu(-1e-44) was +0).
 fn elu_forward(z: vec4<f32>, alpha: f32) -> vec4<f32> {
-  let neg = alpha * expm1_nonpositive(min(z, vec4(0.0)));
+  let neg = alpha * expm1_nonpositive(select(z, vec4(0.0), z > vec4(0.0)));
   return keep_nan(select(neg, z, z > vec4(0.0)), z, z);
 }
 
 fn elu_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
   // alpha · e^z as (alpha's mantissa · m) · 2^(alpha's exponent + e): no underflow before dy joins.
   let a = frexp(alpha);
-  let ez = exp_parts(min(z, vec4(0.0)));
+  let ez = exp_parts(select(z, vec4(0.0), z > vec4(0.0)));
   let neg = mul_scaled(dy, a.fract * ez.m, a.exp + ez.e);
   return keep_nan(select(neg, dy, z > vec4(0.0)), z, dy);
 }

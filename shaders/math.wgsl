@@ -5,9 +5,19 @@
 // its underflow edge. So NaN is detected from the bits, and exp is computed here (Cody–Waite range
 // reduction + a degree-7 polynomial) as a mantissa and a separate integer exponent, so that a
 // product like dy · e^x can be formed before anything underflows.
+//
+// Cost: the software adapter runs this code on the CPU, and some WGSL operations expand into long
+// sequences there: float clamp/min/max (NaN-aware), round, f32→i32 conversion (saturating), shifts,
+// and unsigned comparisons each cost several times an add (measured with bench/). The functions
+// below avoid them with forms that give the same bits for every input: a multiply for a shift, a
+// signed compare of non-negative values, selects for a clamp, the 1.5·2^23 rounding trick for
+// round() and its conversion to an integer. Checked bit for bit against the previous forms (every
+// activation and mode, 2.5e8 inputs each spread over all f32 bit patterns, and every input with |z|
+// in [0.25, 2048)); the one difference is elu's -0 for negative subnormals (activations.wgsl).
 
 fn is_nan(v: vec4<f32>) -> vec4<bool> {
-  return (bitcast<vec4<u32>>(v) & vec4(0x7fffffffu)) > vec4(0x7f800000u);
+  // |v|'s bits fit in an i32 without its sign bit: a signed compare gives the unsigned answer.
+  return bitcast<vec4<i32>>(bitcast<vec4<u32>>(v) & vec4(0x7fffffffu)) > vec4(0x7f800000);
 }
 
 fn is_inf(v: vec4<f32>) -> vec4<bool> {
@@ -25,16 +35,24 @@ fn with_sign_of(r: vec4<f32>, s: vec4<f32>) -> vec4<f32> {
   return bitcast<vec4<f32>>((bitcast<vec4<u32>>(r) & vec4(0x7fffffffu)) | sign);
 }
 
-// 2^e for integer e in [-126, 127], built from the exponent bits.
+// 2^e for integer e in [-126, 127], built from the exponent bits (× 2^23 is << 23).
 fn pow2(e: vec4<i32>) -> vec4<f32> {
-  return bitcast<vec4<f32>>(bitcast<vec4<u32>>(e + vec4(127)) << vec4(23u));
+  return bitcast<vec4<f32>>(bitcast<vec4<u32>>(e + vec4(127)) * vec4(0x800000u));
+}
+
+// round(v) as an i32, for |v| < 2^22: v + 1.5·2^23 lies where the float's last place is 1, so the
+// add rounds v to an integer (to nearest, ties to even, as round() does), which the low mantissa bits
+// then hold (plus 0x4B400000).
+const ROUND_SHIFT: f32 = 12582912.0;
+fn round_to_i32(v: vec4<f32>) -> vec4<i32> {
+  return bitcast<vec4<i32>>(v + ROUND_SHIFT) - vec4(0x4B400000);
 }
 
 // m · 2^e with a single rounding at the end, for m in [2^-4, 4] and any e. The scale is applied in
 // two halves so that neither factor over- or underflows before the final product does.
 fn scale2(m: vec4<f32>, e: vec4<i32>) -> vec4<f32> {
   let ec = clamp(e, vec4(-252), vec4(252));
-  let e1 = ec >> vec4(1u);
+  let e1 = round_to_i32(floor(vec4<f32>(ec) * 0.5)); // ec >> 1
   return (m * pow2(e1)) * pow2(ec - e1);
 }
 
@@ -53,14 +71,18 @@ const LN2_LO: f32 = 3.19461833e-05;
 // of a subtraction, for softmax); pass 0 otherwise. Accurate to about 1 ULP in m for all x.
 fn exp_parts_carry(x: vec4<f32>, carry: vec4<f32>) -> ExpParts {
   // Below -400, e^x · (any two f32 factors) still rounds to 0; above 89, e^x overflows f32.
-  let xc = clamp(x, vec4(-400.0), vec4(89.0));
-  let k = round(xc * LOG2E);
+  // clamp(x, -400, 89). A NaN x still gives a NaN m (its e is then meaningless), as before.
+  let xc = select(select(x, vec4(-400.0), x < vec4(-400.0)), vec4(89.0), x > vec4(89.0));
+  // k = round(x · log2 e), as an integer and as a float. Not (t + 1.5·2^23) − 1.5·2^23: the adapter's
+  // compiler reassociates that back to t.
+  let ki = round_to_i32(xc * LOG2E);
+  let k = vec4<f32>(ki);
   let r = ((xc - k * LN2_HI) + carry) - k * LN2_LO; // |r| <= 0.347
   // Taylor to degree 7: truncation error below 0.1 ULP on |r| <= 0.347.
   let p = 1.0 + r * (1.0 + r * (0.5 + r * (0.166666667 + r * (0.0416666667 + r * (0.00833333333
         + r * (0.00138888889 + r * 0.000198412698))))));
   // exp(-inf) is exactly 0 (0xff800000 is -inf).
-  return ExpParts(select(p, vec4(0.0), bitcast<vec4<u32>>(x) == vec4(0xff800000u)), vec4<i32>(k));
+  return ExpParts(select(p, vec4(0.0), bitcast<vec4<u32>>(x) == vec4(0xff800000u)), ki);
 }
 
 fn exp_parts(x: vec4<f32>) -> ExpParts {

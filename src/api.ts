@@ -4,10 +4,13 @@ import {
   type ActivationName, type ElementwiseActivation, type Mode, type Source,
 } from './activations.js';
 import {
-  Batcher, BufferLedger, DeviceLostError, UniformArena, captureErrors, deviceCache, requestBestDevice, type CachedPipeline,
+  Batcher, BindGroupCache, BufferLedger, BufferPool, DeviceLostError, UniformArena, captureErrors, deviceCache,
+  requestBestDevice, type CachedPipeline,
 } from './device.js';
 import { planChunks, planDispatch } from './dispatch.js';
-import { elementsPerGroup, elementwiseKey, elementwiseShader, type ElementwiseVariant } from './kernels.js';
+import {
+  ENTRY_MAIN, ENTRY_TAIL, elementsPerGroup, elementwiseKey, elementwiseShader, type ElementwiseVariant,
+} from './kernels.js';
 import { checkSoftmaxFits, runSoftmax, type SoftmaxContext } from './softmax.js';
 import { GpuTensor, type TensorOwner } from './tensor.js';
 
@@ -71,6 +74,8 @@ type Options = CallOptions;
 
 const CALL_OPTION_KEYS = ['out'] as const;
 
+
+
 function padBytes(length: number): number {
   // At least 16 bytes, a multiple of 16: the vec4 kernels read and write whole vec4s.
   return Math.max(16, Math.ceil((4 * length) / 16) * 16);
@@ -88,6 +93,9 @@ export class Activations implements TensorOwner {
   private closedBy: Error | undefined;
   /** Rejectors of calls still waiting on the GPU, so that a loss or destroy() never leaves one hanging. */
   private readonly waiting = new Set<(e: Error) => void>();
+  private readonly bindGroups: BindGroupCache;
+  /** Buffers of destroyed output tensors, reused by later outputs of the same size. */
+  private readonly outputs: BufferPool;
   private readonly softmax: SoftmaxContext;
   private readonly maxWorkgroupsPerDimension: number;
 
@@ -103,6 +111,8 @@ export class Activations implements TensorOwner {
     this.buffers = new BufferLedger(device);
     this.uniforms = new UniformArena(this.buffers);
     this.batcher = new Batcher(device, this.uniforms);
+    this.bindGroups = new BindGroupCache(device);
+    this.outputs = new BufferPool(this.buffers);
     this.pipelines = deviceCache(device).pipelines;
     this.maxBindingSize = Math.min(options.maxBindingSize ?? Infinity, device.limits.maxStorageBufferBindingSize);
     this.lost = device.lost.then((info) => {
@@ -240,8 +250,12 @@ export class Activations implements TensorOwner {
 
   /** @internal */
   release(tensor: GpuTensor): void {
-    // Queued commands may still use the buffer: destroy it once they are submitted.
-    if (tensor.ownsBuffer) this.batcher.afterSubmit(() => this.buffers.destroy(tensor.buffer));
+    if (!tensor.ownsBuffer) return;
+    const buffer = tensor.buffer;
+    this.bindGroups.forget(buffer);
+    // Queued commands may still use the buffer: pool it only once they are submitted.
+    if (this.closedBy) this.buffers.destroy(buffer);
+    else this.batcher.afterSubmit(() => this.outputs.put(buffer));
   }
 
   private call(
@@ -350,10 +364,9 @@ export class Activations implements TensorOwner {
     if (dy) y.recordWrite(dy.written);
     let submitted: Promise<Error | undefined> | undefined;
     const errors = captureErrors(this.device, verb, () => {
-      const { pipeline, layout } = this.pipeline(elementwiseKey(name, mode, variant), mode, variant, () => elementwiseShader(act, mode, variant));
+      const { pipeline, tail, layout } = this.pipeline(elementwiseKey(name, mode, variant), mode, variant, () => elementwiseShader(act, mode, variant));
       const encoder = this.device.createCommandEncoder({ label: verb });
       const pass = encoder.beginComputePass({ label: verb });
-      pass.setPipeline(pipeline);
       for (const chunk of plan.chunks) {
         const [bx, by, bdy] = chunk.bindings;
         const uniform = this.uniforms.slot((u32, f32) => {
@@ -370,10 +383,18 @@ export class Activations implements TensorOwner {
         // An input that is the output itself is read through y's binding.
         if (!variant.xIsY) entries.push({ binding: 1, resource: { buffer: x.buffer, offset: bx!.offset, size: bx!.size } });
         if (dy && !variant.dyIsY) entries.push({ binding: 3, resource: { buffer: dy.buffer, offset: bdy!.offset, size: bdy!.size } });
-        const bindGroup = this.device.createBindGroup({ label: verb, layout, entries });
-        pass.setBindGroup(0, bindGroup, [uniform.offset]);
-        const grid = planDispatch(chunk.length, perGroup, this.maxWorkgroupsPerDimension);
-        pass.dispatchWorkgroups(grid.x, grid.y);
+        pass.setBindGroup(0, this.bindGroups.get(verb, layout, y.buffer, entries), [uniform.offset]);
+        // The vec4 main entry covers the whole vec4s; the partial last one (n % 4 lanes) is the tail's.
+        const partial = plan.vector === 'vec4' ? chunk.length % 4 : 0;
+        if (chunk.length > partial) {
+          const grid = planDispatch(chunk.length - partial, perGroup, this.maxWorkgroupsPerDimension);
+          pass.setPipeline(pipeline);
+          pass.dispatchWorkgroups(grid.x, grid.y);
+        }
+        if (partial) {
+          pass.setPipeline(tail!);
+          pass.dispatchWorkgroups(1);
+        }
       }
       pass.end();
       const unverified = operands.some((t) => !t.verified);
@@ -385,7 +406,9 @@ export class Activations implements TensorOwner {
   }
 
   private allocate(length: number, name: string): GpuTensor {
-    return new GpuTensor(this, this.createTensorBuffer(name, length, false), length, 0, true);
+    const pooled = this.outputs.take(padBytes(length));
+    if (pooled) pooled.label = `webgpu-activations ${name}[${length}]`;
+    return new GpuTensor(this, pooled ?? this.createTensorBuffer(name, length, false), length, 0, true);
   }
 
   private createTensorBuffer(name: string, length: number, mappedAtCreation: boolean): GPUBuffer {
@@ -452,14 +475,13 @@ export class Activations implements TensorOwner {
         ...(mode === 'backward' && !variant.dyIsY ? [storage(3, 'read-only-storage')] : []),
       ] satisfies GPUBindGroupLayoutEntry[];
       const layout = this.device.createBindGroupLayout({ label: key, entries });
-      pipeline = {
-        layout,
-        pipeline: this.device.createComputePipeline({
-          label: key,
-          layout: this.device.createPipelineLayout({ label: key, bindGroupLayouts: [layout] }),
-          compute: { module, entryPoint: 'main' },
-        }),
-      };
+      const pipelineLayout = this.device.createPipelineLayout({ label: key, bindGroupLayouts: [layout] });
+      const entry = (entryPoint: string) => this.device.createComputePipeline({
+        label: `${key}/${entryPoint}`,
+        layout: pipelineLayout,
+        compute: { module, entryPoint },
+      });
+      pipeline = { layout, pipeline: entry(ENTRY_MAIN), ...(variant.vector === 'vec4' ? { tail: entry(ENTRY_TAIL) } : {}) };
       this.pipelines.set(key, pipeline);
     }
     return pipeline;

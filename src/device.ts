@@ -43,6 +43,8 @@ export interface DeviceCache {
 
 export interface CachedPipeline {
   readonly pipeline: GPUComputePipeline;
+  /** The vec4 variant's entry point for the last, partial vec4. */
+  readonly tail?: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
 }
 
@@ -146,7 +148,10 @@ export class Batcher {
     return result;
   }
 
-  /** Runs `task` after the queued commands are submitted, or now if none are queued. */
+  /**
+   * Runs `task` after the queued commands are submitted, or now if none are queued: a buffer that an
+   * unsubmitted command uses must not be destroyed (the submit would fail), nor handed out again.
+   */
   afterSubmit(task: () => void): void {
     if (this.submitted) this.afterSubmitting.push(task);
     else task();
@@ -166,6 +171,84 @@ export class Batcher {
       this.device.queue.submit(commands);
     }));
     for (const task of tasks) task();
+  }
+}
+
+/** Most bind groups kept per output buffer; more means a caller cycles many inputs into one output. */
+const BIND_GROUPS_PER_OUTPUT = 16;
+
+/**
+ * Bind groups by what they bind, so that a call with the same layout, buffers, ranges and uniform
+ * block as an earlier call reuses its bind group: a chain of ops over the same tensors creates none
+ * after its first round. Entries are filed under the output buffer in a WeakMap and go with it.
+ */
+export class BindGroupCache {
+  private readonly byOutput = new WeakMap<GPUBuffer, Map<string, GPUBindGroup>>();
+  private readonly ids = new WeakMap<object, number>();
+  private nextId = 1;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  get(label: string, layout: GPUBindGroupLayout, output: GPUBuffer, entries: readonly GPUBindGroupEntry[]): GPUBindGroup {
+    const parts = [this.id(layout)];
+    for (const e of entries) {
+      const r = e.resource as GPUBufferBinding;
+      parts.push(e.binding, this.id(r.buffer), r.offset ?? 0, r.size ?? -1);
+    }
+    const key = parts.join(',');
+    let groups = this.byOutput.get(output);
+    if (!groups) this.byOutput.set(output, (groups = new Map()));
+    let group = groups.get(key);
+    if (!group) {
+      if (groups.size >= BIND_GROUPS_PER_OUTPUT) groups.clear();
+      group = this.device.createBindGroup({ label, layout, entries });
+      groups.set(key, group);
+    }
+    return group;
+  }
+
+  /** Drops the bind groups that write `output` (about to be destroyed or reused). */
+  forget(output: GPUBuffer): void {
+    this.byOutput.delete(output);
+  }
+
+  private id(o: object): number {
+    let id = this.ids.get(o);
+    if (id === undefined) this.ids.set(o, (id = this.nextId++));
+    return id;
+  }
+}
+
+/** Bytes of released output buffers kept for reuse, per Activations instance. */
+const POOL_BYTES = 256 * 2 ** 20;
+
+/**
+ * Output buffers of destroyed tensors, kept by size for the next op that needs one: creating a
+ * buffer also costs its zero-initialisation, a full extra write. A buffer enters the pool only once
+ * the commands that used it are submitted (Batcher.afterSubmit); later writes are ordered after them.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private bytes = 0;
+
+  constructor(private readonly buffers: BufferLedger) {}
+
+  take(size: number): GPUBuffer | undefined {
+    const buffer = this.free.get(size)?.pop();
+    if (buffer) this.bytes -= size;
+    return buffer;
+  }
+
+  /** Keeps `buffer` for reuse, or destroys it when the pool is full. */
+  put(buffer: GPUBuffer): void {
+    if (this.bytes + buffer.size > POOL_BYTES) {
+      this.buffers.destroy(buffer);
+      return;
+    }
+    let list = this.free.get(buffer.size);
+    if (!list) this.free.set(buffer.size, (list = []));
+    list.push(buffer);
+    this.bytes += buffer.size;
   }
 }
 

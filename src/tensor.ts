@@ -70,7 +70,11 @@ export class GpuTensor {
     return this.owner.readBack(this);
   }
 
-  /** Frees the buffer if the library owns it. A wrapped caller buffer is left alone. Idempotent. */
+  /**
+   * Releases the buffer if the library owns it: it goes back to the library's pool for later outputs
+   * (or is destroyed), once the ops already recorded with it are submitted. A wrapped caller buffer
+   * is left alone. Idempotent.
+   */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;

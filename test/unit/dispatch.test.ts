@@ -12,7 +12,7 @@ describe('planDispatch', () => {
     [1, { x: 1, y: 1 }],
     [MAX * WG, { x: MAX, y: 1 }], // the largest 1D grid
     [MAX * WG + 1, { x: 32768, y: 2 }], // one more element needs a second row of groups
-    [2 ** 26, { x: 32768, y: 2 }],
+    [2 ** 26, { x: 2 ** 26 / WG, y: 1 }],
   ])('n = %i → %o', (n, grid) => {
     const g = planDispatch(n, WG, MAX);
     expect(g).toEqual(grid);

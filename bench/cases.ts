@@ -1,0 +1,146 @@
+// The benchmark matrix of issue 5, as one table: every op with our parameters and each peer's
+// equivalent (or why it has none), then the cases as op × mode × size.
+import type { SingleOpModel } from './onnx-model.js';
+
+export type BenchMode = 'forward' | 'derivative' | 'backward';
+export type OpKind = 'elementwise' | 'softmax';
+
+/** The tfjs-core call that computes the same thing on the tfjs WebGPU backend. */
+export type TfjsCall =
+  | { readonly fn: 'relu' | 'sigmoid' | 'tanh' | 'elu' | 'softmax' | 'logSoftmax' }
+  | { readonly fn: 'leakyRelu'; readonly alpha: number }
+  | { readonly fn: 'mulScalar'; readonly scalar: number };
+
+/** A peer's equivalent of one op, or the reason it has none (shown in the table). */
+export type PeerOp<T> = { readonly op: T } | { readonly unavailable: string };
+
+export interface OpSpec {
+  readonly kind: OpKind;
+  readonly modes: readonly BenchMode[];
+  /** Our parameters; the peers get the same values. */
+  readonly params: Readonly<Record<string, number>>;
+  /** Peers run forward only: neither has a single-kernel f'(x) or dy·f'(x) to compare with. */
+  readonly tfjs: PeerOp<TfjsCall>;
+  readonly ort: PeerOp<Omit<SingleOpModel, 'shape'>>;
+}
+
+const ELEMENTWISE_MODES: readonly BenchMode[] = ['forward', 'derivative', 'backward'];
+const SOFTMAX_MODES: readonly BenchMode[] = ['forward', 'backward'];
+// leakyRelu's alpha is ours (tfjs defaults to 0.2, ONNX to 0.01): every side computes the same function.
+const LEAKY_ALPHA = 0.01;
+const LINEAR_M = 1.5;
+
+export const OPS: Readonly<Record<string, OpSpec>> = {
+  relu: {
+    kind: 'elementwise', modes: ELEMENTWISE_MODES, params: {},
+    tfjs: { op: { fn: 'relu' } },
+    ort: { op: { opType: 'Relu' } },
+  },
+  leakyRelu: {
+    kind: 'elementwise', modes: ELEMENTWISE_MODES, params: { alpha: LEAKY_ALPHA },
+    tfjs: { op: { fn: 'leakyRelu', alpha: LEAKY_ALPHA } },
+    ort: { op: { opType: 'LeakyRelu', attributes: [{ name: 'alpha', float: LEAKY_ALPHA }] } },
+  },
+  elu: {
+    kind: 'elementwise', modes: ELEMENTWISE_MODES, params: { alpha: 1 },
+    tfjs: { op: { fn: 'elu' } },
+    ort: { op: { opType: 'Elu', attributes: [{ name: 'alpha', float: 1 }] } },
+  },
+  sigmoid: {
+    kind: 'elementwise', modes: ELEMENTWISE_MODES, params: {},
+    tfjs: { op: { fn: 'sigmoid' } },
+    ort: { op: { opType: 'Sigmoid' } },
+  },
+  tanh: {
+    kind: 'elementwise', modes: ELEMENTWISE_MODES, params: {},
+    tfjs: { op: { fn: 'tanh' } },
+    ort: { op: { opType: 'Tanh' } },
+  },
+  linear: {
+    kind: 'elementwise', modes: ELEMENTWISE_MODES, params: { m: LINEAR_M },
+    tfjs: { op: { fn: 'mulScalar', scalar: LINEAR_M } },
+    // ONNX has no linear activation; Mul by a scalar initializer is what an exporter emits for m·x.
+    ort: { op: { opType: 'Mul', scalarInitializer: LINEAR_M } },
+  },
+  softmax: {
+    kind: 'softmax', modes: SOFTMAX_MODES, params: {},
+    tfjs: { op: { fn: 'softmax' } },
+    ort: { op: { opType: 'Softmax', attributes: [{ name: 'axis', int: -1 }] } },
+  },
+  logSoftmax: {
+    kind: 'softmax', modes: SOFTMAX_MODES, params: {},
+    tfjs: { op: { fn: 'logSoftmax' } },
+    ort: { op: { opType: 'LogSoftmax', attributes: [{ name: 'axis', int: -1 }] } },
+  },
+};
+
+export const ELEMENTWISE_SIZES = [2 ** 20, 2 ** 22, 2 ** 24] as const;
+/** Softmax over the last axis, 2²² elements each: from many short rows to a few long ones. */
+export const SOFTMAX_SHAPES: readonly (readonly [number, number])[] = [
+  [4096, 1024],
+  [256, 16384],
+  [16, 262144],
+  [65536, 64],
+];
+
+export interface BenchCase {
+  /** 'sigmoid backward 2^24', 'softmax forward [4096,1024]'. */
+  readonly id: string;
+  readonly op: string;
+  readonly spec: OpSpec;
+  readonly mode: BenchMode;
+  /** [n] for elementwise ops, [rows, cols] for softmax over the last axis. */
+  readonly shape: readonly number[];
+  readonly elements: number;
+  /**
+   * Bytes an ideal kernel moves: read x once and write y once; backward also reads dy (softmax's
+   * backward reads y and dy and writes dx, the same count).
+   */
+  readonly bytes: number;
+  /** Operations per timed sample. */
+  readonly k: number;
+}
+
+export interface MatrixOptions {
+  /** Elementwise sizes to include (default: all three). */
+  readonly sizes?: readonly number[];
+  /** Softmax shapes to include (default: all four). */
+  readonly softmaxShapes?: readonly (readonly [number, number])[];
+  /** Only cases whose id matches. */
+  readonly filter?: RegExp;
+}
+
+/**
+ * Operations per sample: for elementwise ops, enough that one sample moves at least 2²⁴ elements'
+ * worth (and 2 to 16 ops), so that the 100 µs quantisation of timestamps and per-sample fixed costs
+ * stay below 1 % on the software adapter. Softmax takes 2: its peers run up to 50× a copy's time.
+ */
+export function opsPerSample(kind: OpKind, elements: number): number {
+  if (kind === 'softmax') return 2;
+  return Math.min(16, Math.max(2, Math.round(2 ** 24 / elements)));
+}
+
+function sizeLabel(n: number): string {
+  const log = Math.log2(n);
+  return Number.isInteger(log) ? `2^${log}` : String(n);
+}
+
+export function benchMatrix(options: MatrixOptions = {}): BenchCase[] {
+  const cases: BenchCase[] = [];
+  for (const [op, spec] of Object.entries(OPS)) {
+    const shapes = spec.kind === 'elementwise'
+      ? (options.sizes ?? ELEMENTWISE_SIZES).map((n) => [n])
+      : options.softmaxShapes ?? SOFTMAX_SHAPES;
+    for (const mode of spec.modes) {
+      for (const shape of shapes) {
+        const elements = shape.reduce((a, b) => a * b, 1);
+        const label = spec.kind === 'elementwise' ? sizeLabel(elements) : `[${shape.join(',')}]`;
+        const id = `${op} ${mode} ${label}`;
+        if (options.filter && !options.filter.test(id)) continue;
+        const bytes = 4 * elements * (mode === 'backward' ? 3 : 2);
+        cases.push({ id, op, spec, mode, shape, elements, bytes, k: opsPerSample(spec.kind, elements) });
+      }
+    }
+  }
+  return cases;
+}

@@ -1,0 +1,51 @@
+// The ONNX Runtime Web peer: a one-node model per op and shape, on the WebGPU execution provider,
+// given the benchmark's own GPUDevice, with GPU-resident input and a preallocated GPU-resident output.
+import * as ort from 'onnxruntime-web/webgpu';
+import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import type { BenchCase } from './cases.js';
+import { afterPendingSubmits, type Contender } from './measure.js';
+import { singleOpModel, type SingleOpModel } from './onnx-model.js';
+
+// The page is not cross-origin isolated, so ORT could not start worker threads anyway; say so up front.
+ort.env.wasm.numThreads = 1;
+// Vite serves the .wasm at its own URL; the JavaScript glue is embedded in the bundle.
+ort.env.wasm.wasmPaths = { wasm: wasmUrl };
+
+export const ortVersion = ort.env.versions.web ?? 'unknown';
+
+export async function ortContender(
+  device: GPUDevice,
+  c: BenchCase,
+  op: Omit<SingleOpModel, 'shape'>,
+  input: GPUBuffer,
+  output: GPUBuffer,
+): Promise<Contender> {
+  const model = singleOpModel({ ...op, shape: c.shape });
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: [{ name: 'webgpu', device }],
+    preferredOutputLocation: 'gpu-buffer',
+    graphOptimizationLevel: 'all',
+    // A node the WebGPU EP cannot run must fail here, not run on the CPU behind our back.
+    extra: { session: { disable_cpu_ep_fallback: '1' } },
+  }).catch((e: unknown) => {
+    if (String(e).includes('fallback to CPU EP has been explicitly disabled')) {
+      throw new Error(`${op.opType} has no kernel in ORT's WebGPU EP: ORT would run it on the CPU`);
+    }
+    throw e;
+  });
+  const dims = c.shape as number[];
+  const x = ort.Tensor.fromGpuBuffer(input, { dataType: 'float32', dims });
+  const y = ort.Tensor.fromGpuBuffer(output, { dataType: 'float32', dims });
+  const feeds = { x };
+  const fetches = { y };
+  return {
+    async run(k) {
+      // One session runs one request at a time.
+      for (let i = 0; i < k; i++) await session.run(feeds, fetches);
+      await afterPendingSubmits();
+    },
+    dispose() {
+      void session.release();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// The benchmark's table and the issue-5 targets, from a results object (bench/results.json).
+// `node bench/report.mjs [results.json] [--markdown]` prints the table of an earlier run again.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Issue 5's targets, as ratios to the faster trivial copy kernel and speed-ups over the peers. */
+export const TARGETS = {
+  elementwise: { copyKernel: 0.9, fasterPeer: 1.0, tfjs: 1.5, minElements: 2 ** 22 },
+  softmaxForward: { copyKernel: 0.6, fasterPeer: 3.0 },
+  softmaxBackward: { copyKernel: 0.45 },
+};
+
+/** 'met', 'missed: …', or '' where the issue sets no target (elementwise at 2^20). */
+export function targetVerdict(c) {
+  const r = c.ratios;
+  const wants = [];
+  const elements = c.shape.reduce((a, b) => a * b, 1);
+  if (c.kind === 'elementwise') {
+    if (elements < TARGETS.elementwise.minElements) return '';
+    wants.push(['copy kernel', r.copyKernel, TARGETS.elementwise.copyKernel]);
+    if (c.mode === 'forward') {
+      const peers = [r.tfjs, r.ort].filter((v) => v !== undefined);
+      if (peers.length) wants.push(['faster peer', Math.min(...peers), TARGETS.elementwise.fasterPeer]);
+      if (r.tfjs !== undefined) wants.push(['tfjs', r.tfjs, TARGETS.elementwise.tfjs]);
+    }
+  } else if (c.mode === 'forward') {
+    wants.push(['copy kernel', r.copyKernel, TARGETS.softmaxForward.copyKernel]);
+    const peers = [r.tfjs, r.ort].filter((v) => v !== undefined);
+    if (peers.length) wants.push(['faster peer', Math.min(...peers), TARGETS.softmaxForward.fasterPeer]);
+  } else {
+    wants.push(['copy kernel', r.copyKernel, TARGETS.softmaxBackward.copyKernel]);
+  }
+  if (c.contenders.ours.status !== 'ok') return `missed: ours ${c.contenders.ours.status}`;
+  const misses = wants.filter(([, got, want]) => !(got >= want)).map(([what, got, want]) => `${what} ${fmt(got, 2)} < ${want}`);
+  return misses.length ? `missed: ${misses.join('; ')}` : 'met';
+}
+
+function fmt(v, digits) {
+  return v === undefined ? '—' : v.toFixed(digits);
+}
+
+function ms(v) {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+/** Rows of cells plus the notes that explain the 'n/a' and 'error' cells. */
+export function tableRows(results) {
+  const notes = [];
+  const note = (text) => {
+    let i = notes.indexOf(text);
+    if (i < 0) i = notes.push(text) - 1;
+    return `[${i + 1}]`;
+  };
+  const cell = (v, value) => (v.status === 'ok' ? value(v) : `${v.status === 'error' ? 'error' : 'n/a'} ${note(v.reason)}`);
+  const header = ['case', 'ours ms', 'GB/s', '× copy kernel', '× memcpy', 'tfjs ms', 'speed-up vs tfjs', 'ORT ms', 'speed-up vs ORT', 'target'];
+  const rows = results.cases.map((c) => {
+    const { ours, tfjs, ort } = c.contenders;
+    const r = c.ratios;
+    if (ours.status !== 'ok') {
+      const text = `${ours.status === 'unavailable' ? 'not available' : 'error'}: ${ours.reason}`;
+      return [c.id, text, '', '', '', cell(tfjs, (v) => ms(v.medianMs)), '', cell(ort, (v) => ms(v.medianMs)), '', targetVerdict(c)];
+    }
+    return [
+      c.id,
+      ms(ours.medianMs),
+      ours.gbps.toFixed(2),
+      fmt(r.copyKernel, 2),
+      fmt(r.memcpy, 2),
+      cell(tfjs, (v) => ms(v.medianMs)),
+      tfjs.status === 'ok' ? `${fmt(r.tfjs, 2)}×` : '',
+      cell(ort, (v) => ms(v.medianMs)),
+      ort.status === 'ok' ? `${fmt(r.ort, 2)}×` : '',
+      targetVerdict(c),
+    ];
+  });
+  return { header, rows, notes };
+}
+
+export function formatTable(results, { markdown = false } = {}) {
+  const { header, rows, notes } = tableRows(results);
+  const lines = [];
+  if (markdown) {
+    lines.push(`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 || i === header.length - 1 ? '---' : '---:')).join('|')}|`);
+    for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+    lines.push('');
+    notes.forEach((n, i) => lines.push(`[${i + 1}] ${n}  `));
+  } else {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+    lines.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const row of rows) lines.push(line(row));
+    lines.push('');
+    notes.forEach((n, i) => lines.push(`[${i + 1}] ${n}`));
+  }
+  return lines.join('\n');
+}
+
+export function describeRun(results) {
+  const a = results.adapter;
+  return [
+    `adapter: ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ')}`,
+    `browser: ${results.browser ?? results.userAgent}`,
+    `date: ${results.date}`,
+    `timing: ${results.timing}; median of ${results.samples} samples after ${results.warmups} warm-up; ${results.opsPerSample}`,
+    `peers: ${Object.entries(results.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    'ratios are paired within one round of one run: × copy kernel = the faster trivial copy kernel\'s time ÷ ours on the same bytes;',
+    'speed-up = peer time ÷ our time. GB/s = (bytes read + bytes written) ÷ time.',
+  ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const path = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? new URL('./results.json', import.meta.url);
+  const results = JSON.parse(readFileSync(path, 'utf8'));
+  const markdown = process.argv.includes('--markdown');
+  console.log(`${describeRun(results)}\n\n${formatTable(results, { markdown })}`);
+}

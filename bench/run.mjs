@@ -1,0 +1,98 @@
+// `npm run bench`: serves bench/index.html with Vite, runs it in headless Chromium (the same launch
+// as the GPU tests), streams a progress line per case to stderr, prints the table and writes the
+// results with the adapter, browser and date.
+//
+//   npm run bench                        the whole matrix of issue 5 → bench/results.json
+//   npm run bench -- --quick             2^22 and softmax [4096,1024] only, 3 samples → bench/results.partial.json
+//   npm run bench -- --filter 'sigmoid'  cases whose id matches    → bench/results.partial.json
+//   options: --sizes 20,22,24 (log2 of the elementwise sizes), --samples N, --warmups N,
+//            --no-peers (ours and the copy baselines only), --out FILE
+import { realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright';
+import { createServer } from 'vite';
+import { chromiumArgs, requireChromium } from '../scripts/browser.mjs';
+import { describeRun, formatTable } from './report.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    filter: { type: 'string' },
+    sizes: { type: 'string' },
+    samples: { type: 'string' },
+    warmups: { type: 'string' },
+    'no-peers': { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+
+const positiveInt = (name, text) => {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`bench: --${name} ${text} is not a positive integer`);
+  return v;
+};
+const sizes = args.sizes?.split(',').map((s) => 2 ** positiveInt('sizes', s)) ?? (args.quick ? [2 ** 22] : undefined);
+const config = {
+  sizes,
+  softmaxShapes: args.quick ? [[4096, 1024]] : undefined,
+  filter: args.filter,
+  samples: args.samples ? positiveInt('samples', args.samples) : args.quick ? 3 : 5,
+  warmups: args.warmups ? positiveInt('warmups', args.warmups) : 1,
+  peers: !args['no-peers'],
+};
+const subset = args.quick || args.filter || args.sizes || args.samples || args.warmups || args['no-peers'];
+// Only the full matrix may replace the committed results.
+const outPath = args.out ?? join(root, 'bench', subset ? 'results.partial.json' : 'results.json');
+
+const log = (line) => process.stderr.write(`${line}\n`);
+
+const server = await createServer({
+  configFile: false,
+  root,
+  logLevel: 'warn',
+  // Our own cache folder: other Vite and Vitest processes may be using node_modules/.vite.
+  cacheDir: join(root, '.vite', 'bench'),
+  server: {
+    host: '127.0.0.1',
+    port: 5190,
+    strictPort: false,
+    // A run takes minutes: an edit to the sources meanwhile must not reload the page under it.
+    hmr: false,
+    watch: null,
+    // node_modules may be a symlink to a shared install outside the repository.
+    fs: { allow: [root, realpathSync(join(root, 'node_modules'))] },
+  },
+  optimizeDeps: {
+    entries: ['bench/index.html'],
+    // ORT locates its .wasm and workers relative to its own module; pre-bundling would move it.
+    exclude: ['onnxruntime-web'],
+  },
+});
+let browser;
+try {
+  await server.listen();
+  const url = `${server.resolvedUrls.local[0]}bench/index.html`;
+  browser = await chromium.launch({ executablePath: await requireChromium(), args: chromiumArgs });
+  const page = await browser.newPage();
+  await page.exposeFunction('benchProgress', (line) => log(line));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') log(`[page ${m.type()}] ${m.text()}`);
+  });
+  page.on('pageerror', (e) => log(`[page error] ${e.message}`));
+  await page.goto(url);
+  await page.waitForFunction(() => typeof window.runBench === 'function', undefined, { timeout: 120_000 });
+  log(`bench: ${url} in Chromium ${browser.version()}; ${config.samples} samples, ${config.warmups} warm-up, ` +
+    `${config.peers ? 'with' : 'without'} peers${config.filter ? `, filter /${config.filter}/` : ''}`);
+  const results = await page.evaluate((c) => window.runBench(c), config);
+  const full = { ...results, browser: `Chromium ${browser.version()} (headless, ${chromiumArgs.join(' ')})`, config };
+  writeFileSync(outPath, `${JSON.stringify(full, null, 1)}\n`);
+  console.log(`${describeRun(full)}\n\n${formatTable(full)}\n`);
+  log(`bench: wrote ${relative(process.cwd(), outPath)}`);
+} finally {
+  await browser?.close();
+  await server.close();
+}
