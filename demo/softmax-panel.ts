@@ -4,7 +4,7 @@ import { measuredUlps } from '../src/accuracy.js';
 import type { Activations } from '../src/index.js';
 import { drawChart, niceAxis, redrawOnChange, type Axis, type Frame } from './chart.js';
 import { errorMessage, formatNumber, h, replaceChildren } from './dom.js';
-import { SOFTMAX_IN_BUILD, SOFTMAX_MISSING, softmaxRow, type SoftmaxRow } from './softmax.js';
+import { softmaxRow, type SoftmaxRow } from './softmax.js';
 
 const DEFAULT_SCORES = [2, 1, 0.1, -1, 3, 0.5, -2, 1.5];
 
@@ -19,15 +19,13 @@ export function mountSoftmax(panel: HTMLElement): { start: (act: Activations) =>
   const scoreInputs = scores.map((value, i) =>
     h('input', {
       type: 'number', step: 0.1, value, class: 'score', 'data-index': i, 'aria-label': `score z${i + 1}`,
-      disabled: !SOFTMAX_IN_BUILD,
     }),
   );
   const temperatureSlider = h('input', {
-    type: 'range', min: 0.1, max: 5, step: 0.05, value: temperature, 'aria-label': 'temperature slider', disabled: !SOFTMAX_IN_BUILD,
+    type: 'range', min: 0.1, max: 5, step: 0.05, value: temperature, 'aria-label': 'temperature slider',
   });
   const temperatureBox = h('input', {
     type: 'number', min: 0.05, step: 0.05, value: temperature, class: 'param-value', 'aria-label': 'temperature T',
-    disabled: !SOFTMAX_IN_BUILD,
   });
   const probabilityChart = h('canvas', { class: 'chart bar-chart', id: 'softmax-probabilities', role: 'img', 'aria-label': 'softmax probabilities' });
   const logChart = h('canvas', { class: 'chart bar-chart', id: 'softmax-log', role: 'img', 'aria-label': 'log-softmax values' });
@@ -57,13 +55,9 @@ export function mountSoftmax(panel: HTMLElement): { start: (act: Activations) =>
     const mine = ++revision;
     panel.dataset.state = 'computing';
     try {
-      const outcome = await softmaxRow(gpu, scores, temperature);
+      const next = await softmaxRow(gpu, scores, temperature);
       if (mine !== revision) return;
-      if (!outcome.available) {
-        panel.dataset.state = 'unavailable';
-        return;
-      }
-      row = outcome.row;
+      row = next;
       draw();
       let total = 0;
       for (const p of row.probabilities) total += p;
@@ -113,20 +107,16 @@ export function mountSoftmax(panel: HTMLElement): { start: (act: Activations) =>
     h(
       'div',
       { class: 'softmax-charts' },
-      ...(SOFTMAX_IN_BUILD
-        ? [
-          probabilityChart,
-          logChart,
-          h(
-            'ul',
-            { class: 'legend' },
-            h('li', {}, h('span', { class: 'swatch swatch-f' }), 'softmax, GPU'),
-            h('li', {}, h('span', { class: 'swatch swatch-df' }), 'log-softmax, GPU'),
-            h('li', {}, h('span', { class: 'swatch swatch-ref' }), 'CPU float64'),
-          ),
-          sum,
-        ]
-        : [h('p', { class: 'unavailable-note', id: 'softmax-unavailable' }, SOFTMAX_MISSING)]),
+      probabilityChart,
+      logChart,
+      h(
+        'ul',
+        { class: 'legend' },
+        h('li', {}, h('span', { class: 'swatch swatch-f' }), 'softmax, GPU'),
+        h('li', {}, h('span', { class: 'swatch swatch-df' }), 'log-softmax, GPU'),
+        h('li', {}, h('span', { class: 'swatch swatch-ref' }), 'CPU float64'),
+      ),
+      sum,
     ),
   );
   return {

@@ -1,25 +1,11 @@
-// The demo's one door to softmax. Softmax is being added to the library on its own branch with this API:
-//   act.forward('softmax' | 'logSoftmax', x, { shape: [rows, cols] })   (axis -1; no shape = one row)
-//   reference.forward('softmax' | 'logSoftmax', x, { shape })
-// Until that lands, SOFTMAX_IN_BUILD is false and the page says softmax is not available in this build.
-// It never shows CPU numbers in place of GPU ones.
+// Softmax for the demo: one row for the panel, and the verification of softmax and logSoftmax
+// against the float64 reference with the library's softmax contract (SOFTMAX_CONTRACT). The checks
+// have no DOM and no GPU, so the unit tests exercise them in Node.
+import { absoluteInterval, boundFraction, MIN_NORMAL_F32, SOFTMAX_CONTRACT } from '../src/accuracy.js';
+import type { SoftmaxName } from '../src/activations.js';
 import type { Activations } from '../src/index.js';
 import { reference } from '../src/reference.js';
-
-/** Set to true when the library's softmax is merged. */
-export const SOFTMAX_IN_BUILD = false;
-
-export const SOFTMAX_MISSING =
-  'Softmax is not available in this build: the library\'s softmax op has not been merged yet. ' +
-  'This panel and its verification rows switch on when it is.';
-
-/** The softmax calls as the softmax branch defines them; the merged library's own types replace this. */
-interface SoftmaxGpu {
-  forward(name: 'softmax' | 'logSoftmax', x: Float32Array, options: { shape: readonly number[] }): Promise<Float32Array>;
-}
-interface SoftmaxReference {
-  forward(name: 'softmax' | 'logSoftmax', x: Float32Array, options: { shape: readonly number[] }): Float64Array;
-}
+import { randomUint32, SPECIAL_VALUES } from './verify.js';
 
 export interface SoftmaxRow {
   readonly probabilities: Float32Array;
@@ -28,30 +14,117 @@ export interface SoftmaxRow {
   readonly referenceLogProbabilities: Float64Array;
 }
 
-export type SoftmaxOutcome = { readonly available: true; readonly row: SoftmaxRow } | { readonly available: false; readonly reason: string };
-
 /** softmax(scores / temperature) and its log on the GPU, with the float64 reference beside them. */
-export async function softmaxRow(act: Activations, scores: readonly number[], temperature: number): Promise<SoftmaxOutcome> {
-  if (!SOFTMAX_IN_BUILD) return { available: false, reason: SOFTMAX_MISSING };
+export async function softmaxRow(act: Activations, scores: readonly number[], temperature: number): Promise<SoftmaxRow> {
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
     throw new RangeError(`softmax: temperature ${temperature} must be a finite number > 0`);
   }
   // The scores divided by the temperature, as f32: what both the GPU and the reference see.
   const logits = Float32Array.from(scores, (s) => s / temperature);
   const options = { shape: [1, logits.length] };
-  const gpu = act as unknown as SoftmaxGpu;
-  const cpu = reference as unknown as SoftmaxReference;
   const [probabilities, logProbabilities] = await Promise.all([
-    gpu.forward('softmax', logits, options),
-    gpu.forward('logSoftmax', logits, options),
+    act.forward('softmax', logits, options),
+    act.forward('logSoftmax', logits, options),
   ]);
   return {
-    available: true,
-    row: {
-      probabilities,
-      logProbabilities,
-      referenceProbabilities: cpu.forward('softmax', logits, options),
-      referenceLogProbabilities: cpu.forward('logSoftmax', logits, options),
-    },
+    probabilities,
+    logProbabilities,
+    referenceProbabilities: reference.forward('softmax', logits, options),
+    referenceLogProbabilities: reference.forward('logSoftmax', logits, options),
   };
+}
+
+/** Row length of the verification inputs: long enough that every lane of a reduction takes part. */
+export const SOFTMAX_COLUMNS = 64;
+
+/**
+ * `count` random values in rows of SOFTMAX_COLUMNS, then one row per special value (the value at the
+ * row's start, random values after it). Each random row has its own scale, 10^−3 to 10^4: from
+ * nearly uniform probabilities to one-hot rows whose other entries underflow.
+ */
+export function softmaxInputs(count: number, seed: number): { x: Float32Array; shape: [number, number] } {
+  const rows = Math.ceil(count / SOFTMAX_COLUMNS) + SPECIAL_VALUES.length;
+  const next = randomUint32(seed);
+  const uniform = () => next() / 2 ** 32;
+  const x = new Float32Array(rows * SOFTMAX_COLUMNS);
+  for (let r = 0; r < rows; r++) {
+    const scale = 10 ** (uniform() * 7 - 3);
+    for (let j = 0; j < SOFTMAX_COLUMNS; j++) x[r * SOFTMAX_COLUMNS + j] = (2 * uniform() - 1) * scale;
+  }
+  const firstSpecial = rows - SPECIAL_VALUES.length;
+  SPECIAL_VALUES.forEach((v, k) => (x[(firstSpecial + k) * SOFTMAX_COLUMNS] = v));
+  return { x, shape: [rows, SOFTMAX_COLUMNS] };
+}
+
+export interface SoftmaxWorst {
+  readonly row: number;
+  readonly column: number;
+  readonly got: number;
+  readonly exact: number;
+  /** The absolute error allowed there. */
+  readonly bound: number;
+  /** |got − exact| / bound. */
+  readonly fraction: number;
+}
+
+export interface SoftmaxResult {
+  readonly checked: number;
+  readonly failures: number;
+  /** The largest error as a fraction of its bound, over results whose exact value is a normal f32. */
+  readonly worst: SoftmaxWorst | undefined;
+  readonly firstFailure: (SoftmaxWorst & { readonly accepted: string }) | undefined;
+  /** softmax only: the largest |Σⱼ yⱼ − 1| over rows whose results are all finite, and its bound. */
+  readonly rowSum?: { readonly worst: number; readonly bound: number };
+}
+
+/**
+ * Checks GPU results of softmax or logSoftmax on x (shape [rows, columns], along the last axis)
+ * element by element, in chunks of rows, awaiting `progress` between them.
+ */
+export async function checkSoftmaxCase(
+  name: SoftmaxName,
+  x: Float32Array,
+  shape: readonly [number, number],
+  got: Float32Array,
+  progress: (done: number) => Promise<void> | void = () => {},
+): Promise<SoftmaxResult> {
+  const [rows, columns] = shape;
+  if (x.length !== rows * columns || got.length !== x.length) {
+    throw new RangeError(`checkSoftmaxCase: ${x.length} inputs and ${got.length} results for shape [${rows}, ${columns}]`);
+  }
+  const tolerance = name === 'softmax' ? SOFTMAX_CONTRACT.probability : SOFTMAX_CONTRACT.logProbability;
+  let failures = 0;
+  let worst: SoftmaxWorst | undefined;
+  let firstFailure: SoftmaxResult['firstFailure'];
+  let worstRowSum = 0;
+  const rowsPerChunk = Math.max(1, Math.floor(2 ** 16 / columns));
+  for (let first = 0; first < rows; first += rowsPerChunk) {
+    const last = Math.min(rows, first + rowsPerChunk);
+    const slice = x.subarray(first * columns, last * columns);
+    const exact = reference.forward(name, slice, { shape: [last - first, columns] });
+    for (let r = first; r < last; r++) {
+      let sum = 0;
+      for (let j = 0; j < columns; j++) {
+        const i = r * columns + j;
+        const e = exact[i - first * columns]!;
+        const g = got[i]!;
+        const bound = tolerance(e);
+        const fraction = boundFraction(g, e, bound);
+        const here = { row: r, column: j, got: g, exact: e, bound, fraction };
+        // Below 2⁻¹²⁶ the bound is 2⁻¹²⁶ itself (the GPU may flush): checked, not reported as the worst.
+        if (fraction > (worst?.fraction ?? 0) && !(Math.abs(e) < MIN_NORMAL_F32)) worst = here;
+        if (!(fraction <= 1)) {
+          failures++;
+          firstFailure ??= { ...here, accepted: absoluteInterval(e, bound).describe };
+        }
+        sum += g;
+      }
+      if (Number.isFinite(sum)) worstRowSum = Math.max(worstRowSum, Math.abs(sum - 1));
+    }
+    await progress(last / rows);
+  }
+  const result = { checked: x.length, failures, worst, firstFailure };
+  if (name !== 'softmax') return result;
+  const rowSum = { worst: worstRowSum, bound: SOFTMAX_CONTRACT.rowSum };
+  return { ...result, failures: failures + (worstRowSum <= rowSum.bound ? 0 : 1), rowSum };
 }

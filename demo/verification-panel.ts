@@ -1,10 +1,11 @@
-// The verification table: every activation × mode on 2^20 random inputs plus the special values, each
-// element checked against the float64 reference (demo/verify.ts), one row per case.
+// The verification table: every elementwise activation × mode, and softmax and logSoftmax, on 2^20
+// random inputs plus the special values, each element checked against the float64 reference
+// (demo/verify.ts, demo/softmax.ts), one row per case.
 import { resolveParams, type Mode } from '../src/activations.js';
 import type { Activations } from '../src/index.js';
-import { errorMessage, formatCount, formatNumber, h, replaceChildren, yieldToBrowser } from './dom.js';
+import { append, errorMessage, formatCount, formatNumber, h, replaceChildren, yieldToBrowser } from './dom.js';
 import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './names.js';
-import { SOFTMAX_IN_BUILD } from './softmax.js';
+import { checkSoftmaxCase, SOFTMAX_COLUMNS, softmaxInputs, type SoftmaxResult } from './softmax.js';
 import { checkCase, SPECIAL_VALUES, verificationInputs, type CaseResult, type VerificationCase, type Worst } from './verify.js';
 
 const RANDOM_INPUTS = 2 ** 20;
@@ -22,6 +23,58 @@ function describeInput(w: Worst): string {
   return w.dy === undefined ? `z = ${formatNumber(w.x, 6)}` : `z = ${formatNumber(w.x, 6)}, dy = ${formatNumber(w.dy, 6)}`;
 }
 
+/** One row of the table as shown. */
+interface Report {
+  readonly checked: number;
+  readonly failures: number;
+  readonly maxError: string;
+  readonly at: string;
+  readonly bound: string;
+  readonly firstFailure: string | undefined;
+  /** A line for under the table, such as softmax's row sums. */
+  readonly note?: string;
+}
+
+function elementwiseReport(r: CaseResult): Report {
+  const f = r.firstFailure;
+  return {
+    checked: r.checked,
+    failures: r.failures,
+    maxError: r.worst ? `${formatNumber(r.worst.ulps)} ULP` : '0 ULP',
+    at: r.worst ? describeInput(r.worst) : '—',
+    bound: r.worst ? `${formatNumber(r.worst.bound)} ULP` : '—',
+    firstFailure: f && `at ${describeInput(f)}: GPU gave ${formatNumber(f.got, 9)}, float64 gives ${formatNumber(f.exact, 9)}; ` +
+      `the contract accepts ${f.accepted}`,
+  };
+}
+
+/** Softmax's contract is an absolute bound per element: the error is shown as a share of it. */
+function softmaxReport(r: SoftmaxResult): Report {
+  const f = r.firstFailure;
+  const sumOff = r.rowSum && r.rowSum.worst > r.rowSum.bound;
+  return {
+    checked: r.checked,
+    failures: r.failures,
+    maxError: r.worst ? `${formatNumber(100 * r.worst.fraction, 2)}% of bound` : '0',
+    at: r.worst ? `row ${formatCount(r.worst.row)}, column ${r.worst.column}` : '—',
+    bound: r.worst ? `± ${formatNumber(r.worst.bound, 3)}` : '—',
+    firstFailure: f
+      ? `at row ${f.row}, column ${f.column}: GPU gave ${formatNumber(f.got, 9)}, float64 gives ${formatNumber(f.exact, 9)}; ` +
+        `the contract accepts ${f.accepted}`
+      : sumOff ? `a row sums to 1 ± ${formatNumber(r.rowSum!.worst, 3)}` : undefined,
+    note: r.rowSum &&
+      `Softmax rows sum to 1 within ${formatNumber(r.rowSum.worst, 2)} (bound ${formatNumber(r.rowSum.bound, 2)}).`,
+  };
+}
+
+/** A case of the table: how to label it and how to run it. */
+interface Task {
+  readonly key: string;
+  readonly label: string;
+  readonly heading: HTMLTableCellElement;
+  readonly run: (gpu: Activations, step: (done: number) => Promise<void>) => Promise<Report>;
+}
+
 /**
  * Builds the table at once, every row waiting, so the page keeps its layout; `start` gives it a GPU
  * and the seed of the random inputs, and `run` verifies.
@@ -37,39 +90,58 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
     `Each case runs on ${formatCount(RANDOM_INPUTS)} random inputs plus ${SPECIAL_VALUES.length} special values ` +
       '(±0, ±∞, NaN, ±100, ±3.4e38, subnormals, …). Every result must lie within the bound of the activation table ' +
       '(0 ULP where the result must be exact, 16 + 2|a| ULP where the formula calls exp(a)) of the correctly rounded float64 value. ' +
+      'Softmax and log-softmax run on rows of random scores, each row at its own scale, and must meet the softmax contract: ' +
+      'probabilities within a relative 2⁻¹⁷, log-probabilities within 2⁻¹⁸·(1 + |l|), each row summing to 1 ± 2⁻¹⁶. ' +
       'The inputs change on every load; ?seed=N in the URL repeats a run.',
   );
-  const cases: VerificationCase[] = ELEMENTWISE_NAMES.flatMap((name) =>
-    MODES.map((mode) => ({
-      name,
-      mode,
+  // The inputs of one run, made when it starts: every elementwise case shares x and dy.
+  let inputs: { x: Float32Array; dy: Float32Array; softmax: ReturnType<typeof softmaxInputs> } | undefined;
+  const elementwiseTasks = ELEMENTWISE_NAMES.flatMap((name) =>
+    MODES.map((mode): Task => {
       // The defaults, rounded to f32 as the GPU receives them: the reference uses the same values.
-      params: resolveParams(name, {}),
-    })),
+      const c: VerificationCase = { name, mode, params: resolveParams(name, {}) };
+      const params = describeParams(c.params);
+      return {
+        key: `${name}/${mode}`,
+        label: `${DISPLAY_NAMES[name]} ${mode}`,
+        heading: h('th', { scope: 'row' }, DISPLAY_NAMES[name], ' ', h('span', { class: 'mode' }, mode),
+          params && h('span', { class: 'muted' }, ` (${params})`)),
+        run: async (gpu, step) => {
+          const { x, dy } = inputs!;
+          const got = mode === 'forward'
+            ? await gpu.forward(name, x, c.params)
+            : mode === 'derivative' ? await gpu.derivative(name, x, c.params) : await gpu.backward(name, x, dy, c.params);
+          return elementwiseReport(await checkCase(c, x, mode === 'backward' ? dy : undefined, got, step));
+        },
+      };
+    }),
   );
-  const cell = (text = '—', cls?: string) => h('td', cls ? { class: cls } : {}, text);
-  const rows = cases.map((c) => {
-    const params = describeParams(c.params);
-    return h(
-      'tr',
-      { 'data-case': `${c.name}/${c.mode}`, 'data-state': 'pending' },
-      h('th', { scope: 'row' }, DISPLAY_NAMES[c.name], ' ', h('span', { class: 'mode' }, c.mode), params && h('span', { class: 'muted' }, ` (${params})`)),
-      cell(), cell(), cell(), cell(), h('td', { class: 'result' }, 'waiting'),
-    );
+  const softmaxTasks = (['softmax', 'logSoftmax'] as const).map((name): Task => {
+    const label = name === 'softmax' ? 'Softmax' : 'Log-softmax';
+    return {
+      key: `${name}/forward`,
+      label: `${label} forward`,
+      heading: h('th', { scope: 'row' }, label, ' ', h('span', { class: 'mode' }, 'forward'),
+        h('span', { class: 'muted' }, ` (rows of ${SOFTMAX_COLUMNS})`)),
+      run: async (gpu, step) => {
+        const { x, shape } = inputs!.softmax;
+        const got = await gpu.forward(name, x, { shape });
+        return softmaxReport(await checkSoftmaxCase(name, x, shape, got, step));
+      },
+    };
   });
-  const softmaxRows = (['softmax', 'logSoftmax'] as const).map((name) =>
-    h(
-      'tr',
-      { 'data-case': `${name}/forward`, 'data-state': SOFTMAX_IN_BUILD ? 'pending' : 'unavailable' },
-      h('th', { scope: 'row' }, name === 'softmax' ? 'Softmax' : 'Log-softmax', ' ', h('span', { class: 'mode' }, 'forward')),
-      h('td', { colspan: 4, class: 'muted' }, SOFTMAX_IN_BUILD ? '—' : 'Not available in this build: softmax is not merged yet'),
-      h('td', { class: 'result' }, SOFTMAX_IN_BUILD ? 'waiting' : 'n/a'),
-    ),
-  );
+  const tasks = [...elementwiseTasks, ...softmaxTasks];
+  const cell = (text = '—', cls?: string) => h('td', cls ? { class: cls } : {}, text);
+  const rows = tasks.map((t) => h(
+    'tr',
+    { 'data-case': t.key, 'data-state': 'pending', class: t.key.includes('oftmax') ? 'contract-row' : undefined },
+    t.heading, cell(), cell(), cell(), cell(), h('td', { class: 'result' }, 'waiting'),
+  ));
   const progress = h('progress', { max: 1, value: 0, 'aria-label': 'verification progress' });
   const progressText = h('span', { class: 'progress-text', 'aria-live': 'polite' }, 'Not started');
   const summary = h('p', { class: 'summary', id: 'verification-summary', 'aria-live': 'polite' });
   const button = h('button', { type: 'button', class: 'push-right', disabled: true }, 'Run verification');
+  const notes = h('p', { class: 'notes', 'aria-live': 'polite' });
   const detail = h('div', { class: 'failures' });
 
   replaceChildren(
@@ -88,31 +160,28 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
             h('th', { scope: 'col' }, 'Max error'), h('th', { scope: 'col' }, 'At input'),
             h('th', { scope: 'col' }, 'Bound there'), h('th', { scope: 'col' }, 'Result')),
         ),
-        h('tbody', {}, ...rows, ...softmaxRows),
+        h('tbody', {}, ...rows),
       ),
     ),
     summary,
+    notes,
     detail,
   );
 
-  const show = (row: HTMLTableRowElement, r: CaseResult) => {
+  const show = (row: HTMLTableRowElement, r: Report) => {
     const pass = r.failures === 0;
     row.dataset.state = pass ? 'pass' : 'fail';
-    row.dataset.maxUlps = String(r.worst?.ulps ?? 0);
     replaceChildren(
       row,
       row.firstElementChild,
       cell(formatCount(r.checked), 'num'),
-      cell(r.worst ? `${formatNumber(r.worst.ulps)} ULP` : '0 ULP', 'num'),
-      cell(r.worst ? describeInput(r.worst) : '—'),
-      cell(r.worst ? `${formatNumber(r.worst.bound)} ULP` : '—', 'num'),
+      cell(r.maxError, 'num'),
+      cell(r.at),
+      cell(r.bound, 'num'),
       h('td', { class: 'result' }, pass ? '✓ pass' : `✗ fail (${formatCount(r.failures)})`),
     );
-    if (r.firstFailure) {
-      const f = r.firstFailure;
-      detail.append(h('p', {}, `${row.dataset.case}: first failure at ${describeInput(f)}: GPU gave ${formatNumber(f.got, 9)}, ` +
-        `float64 gives ${formatNumber(f.exact, 9)}; the contract accepts ${f.accepted}.`));
-    }
+    if (r.firstFailure) detail.append(h('p', {}, `${row.dataset.case}: first failure ${r.firstFailure}.`));
+    if (r.note) append(notes, [r.note, ' ']);
   };
 
   const run = async () => {
@@ -121,33 +190,35 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
     button.disabled = true;
     panel.dataset.state = 'running';
     replaceChildren(summary);
+    replaceChildren(notes);
     replaceChildren(detail);
     for (const row of rows) {
       row.dataset.state = 'pending';
       row.lastElementChild!.textContent = 'waiting';
     }
-    const x = verificationInputs(RANDOM_INPUTS, seed, SPREAD);
-    const dy = verificationInputs(RANDOM_INPUTS, seed + 1, SPREAD);
+    inputs = {
+      x: verificationInputs(RANDOM_INPUTS, seed, SPREAD),
+      dy: verificationInputs(RANDOM_INPUTS, seed + 1, SPREAD),
+      softmax: softmaxInputs(RANDOM_INPUTS, seed + 2),
+    };
     let failed = 0;
+    let results = 0;
     const started = performance.now();
     try {
-      for (const [k, c] of cases.entries()) {
+      for (const [k, task] of tasks.entries()) {
         const row = rows[k]!;
         row.dataset.state = 'running';
         row.lastElementChild!.textContent = 'running…';
-        const label = `${DISPLAY_NAMES[c.name]} ${c.mode}`;
         const step = (done: number) => {
-          progress.value = (k + done) / cases.length;
-          replaceChildren(progressText, `Case ${k + 1} of ${cases.length}: ${label}, ${Math.round(done * 100)}%`);
+          progress.value = (k + done) / tasks.length;
+          replaceChildren(progressText, `Case ${k + 1} of ${tasks.length}: ${task.label}, ${Math.round(done * 100)}%`);
           return yieldToBrowser();
         };
         await step(0);
-        const got = c.mode === 'forward'
-          ? await gpu.forward(c.name, x, c.params)
-          : c.mode === 'derivative' ? await gpu.derivative(c.name, x, c.params) : await gpu.backward(c.name, x, dy, c.params);
-        const result = await checkCase(c, x, c.mode === 'backward' ? dy : undefined, got, step);
-        if (result.failures) failed++;
-        show(row, result);
+        const report = await task.run(gpu, step);
+        if (report.failures) failed++;
+        results += report.checked;
+        show(row, report);
       }
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       progress.value = 1;
@@ -155,15 +226,15 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
       replaceChildren(
         summary,
         failed === 0
-          ? `All ${cases.length} cases pass: ${formatCount(cases.length * x.length)} results, each within its bound.`
-          : `${failed} of ${cases.length} cases fail; the first failure of each is listed below.`,
-        SOFTMAX_IN_BUILD ? '' : ' Softmax is not in this build.',
+          ? `All ${tasks.length} cases pass: ${formatCount(results)} results, each within its bound.`
+          : `${failed} of ${tasks.length} cases fail; the first failure of each is listed below.`,
       );
       panel.dataset.state = failed === 0 ? 'pass' : 'fail';
     } catch (e) {
       panel.dataset.state = 'error';
       replaceChildren(summary, `The verification stopped: ${errorMessage(e)}`);
     } finally {
+      inputs = undefined;
       button.disabled = false;
       replaceChildren(button, 'Run again');
     }

@@ -1,23 +1,11 @@
 // The softmax panel: editing a score changes the bars, and the row sums to 1.
 import { expect, test } from '@playwright/test';
-import { SOFTMAX_IN_BUILD } from '../../demo/softmax.js';
 import { colourDistance, SAME_COLOUR, screenshot } from './pixels.js';
 
 test('editing a score changes the softmax bars and the row still sums to 1', async ({ page }, testInfo) => {
   await page.goto('/?verify=manual');
   await expect(page.locator('#gpu-status')).toHaveAttribute('data-state', 'ready');
   const panel = page.locator('#softmax-panel');
-
-  if (!SOFTMAX_IN_BUILD) {
-    // Softmax is not merged yet: the panel must say so, and show no numbers it did not compute.
-    await expect(panel).toHaveAttribute('data-state', 'unavailable');
-    await expect(page.locator('#softmax-unavailable')).toContainText('Softmax is not available in this build');
-    await expect(panel.locator('canvas')).toHaveCount(0);
-    for (const input of await panel.locator('input').all()) await expect(input).toBeDisabled();
-    await screenshot(page, testInfo);
-    return;
-  }
-
   await expect(panel).toHaveAttribute('data-state', 'ready');
   const chart = page.locator('#softmax-probabilities');
   const readValues = async () => JSON.parse((await chart.getAttribute('data-values'))!) as number[];

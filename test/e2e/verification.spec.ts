@@ -1,7 +1,6 @@
-// The verification table runs every activation × mode on 2^20 random inputs plus the special values
-// and every row passes.
+// The verification table runs every elementwise activation × mode, and softmax and logSoftmax, on
+// 2^20 random inputs plus the special values, and every row passes.
 import { expect, test } from '@playwright/test';
-import { SOFTMAX_IN_BUILD } from '../../demo/softmax.js';
 import { screenshot } from './pixels.js';
 
 // Measured on the software adapter (SwiftShader) on 2 shared cores: about 15 s for the 18 cases.
@@ -16,7 +15,7 @@ test('every row of the verification table passes', async ({ page }, testInfo) =>
   const rows = page.locator('#verification-table tbody tr');
 
   // While it runs, the progress bar and text say how far it is.
-  await expect(page.locator('#verification-panel .progress-text')).toHaveText(/Case \d+ of 18: .+, \d+%/);
+  await expect(page.locator('#verification-panel .progress-text')).toHaveText(/Case \d+ of 20: .+, \d+%/);
   await expect(page.locator('#verification-table tr[data-state=running]')).toHaveCount(1);
   await screenshot(page, testInfo, 'running');
 
@@ -26,20 +25,15 @@ test('every row of the verification table passes', async ({ page }, testInfo) =>
   const summary = await page.locator('#verification-summary').innerText();
   expect(await panel.getAttribute('data-state'), `${summary}\n${failures}`).toBe('pass');
 
-  const elementwise = rows.filter({ hasNot: page.locator('[colspan]') });
-  await expect(elementwise).toHaveCount(18);
-  for (const row of await elementwise.all()) {
+  // 6 elementwise activations × forward, derivative, backward; softmax and logSoftmax forward.
+  await expect(rows).toHaveCount(20);
+  for (const row of await rows.all()) {
     await expect(row).toHaveAttribute('data-state', 'pass');
     await expect(row.locator('.result')).toHaveText('✓ pass');
     // 2^20 random inputs plus the special values: more than 2^20 checked per case.
     const checked = Number((await row.locator('td').first().innerText()).replace(/\D/g, ''));
     expect(checked).toBeGreaterThan(2 ** 20);
   }
-  const softmaxRows = page.locator('#verification-table tr[data-case^="softmax/"], #verification-table tr[data-case^="logSoftmax/"]');
-  await expect(softmaxRows).toHaveCount(2);
-  for (const row of await softmaxRows.all()) {
-    // Until softmax is merged the rows say so; they never show numbers they did not compute.
-    await expect(row).toHaveAttribute('data-state', SOFTMAX_IN_BUILD ? 'pass' : 'unavailable');
-    if (!SOFTMAX_IN_BUILD) await expect(row).toContainText(/not available in this build/i);
-  }
+  await expect(page.locator('#verification-table tr[data-case="softmax/forward"]')).toHaveAttribute('data-state', 'pass');
+  await expect(page.locator('#verification-table tr[data-case="logSoftmax/forward"]')).toHaveAttribute('data-state', 'pass');
 });
