@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ACTIVATION_NAMES, DeviceLostError, createActivations, type Activations, type GpuTensor } from '../../src/index.js';
 import { ELEMENTWISE, type ElementwiseName, type Mode } from '../../src/activations.js';
 import { checkElementwise } from '../helpers/check.js';
+import { checkSoftmax } from '../helpers/softmax.js';
 import { mixed, uniform } from '../helpers/inputs.js';
 
 const NAMES = ACTIVATION_NAMES.filter((n): n is ElementwiseName => n in ELEMENTWISE);
@@ -349,5 +350,27 @@ describe('property tests against the float64 reference', () => {
       const check = checkElementwise(c.name, c.mode, c.params, x, dy, got);
       expect(check.failures).toEqual([]);
     }), { seed: SEED, numRuns: 120 });
+  });
+
+  test('random softmax and logSoftmax shapes, axes, modes and values stay within the contract', async () => {
+    const shapeArb = fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 })
+      .chain((shape) => fc.record({ shape: fc.constant(shape), axis: fc.integer({ min: -shape.length, max: shape.length - 1 }) }));
+    const softCase = fc.record({
+      name: fc.constantFrom('softmax' as const, 'logSoftmax' as const),
+      mode: fc.constantFrom('forward' as const, 'backward' as const),
+      layout: shapeArb,
+      scale: fc.constantFrom(1, 30, 1e4),
+      masked: fc.boolean(), // some entries -∞, as attention masks make them
+      seed: fc.integer(),
+    });
+    await fc.assert(fc.asyncProperty(softCase, async (c) => {
+      const n = c.layout.shape.reduce((a, b) => a * b, 1);
+      const r = uniform(2 * n, -1, 1, c.seed);
+      const x = new Float32Array(n).map((_, i) => (c.masked && r[i]! > 0.8 ? -Infinity : c.scale * r[i]!));
+      const dy = r.slice(n, 2 * n);
+      const params = { shape: c.layout.shape, axis: c.layout.axis };
+      const got = c.mode === 'forward' ? await act.forward(c.name, x, params) : await act.backward(c.name, x, dy, params);
+      expect(checkSoftmax(c.name, c.mode, params, x, c.mode === 'forward' ? undefined : dy, got).failures).toEqual([]);
+    }), { seed: SEED, numRuns: 60 });
   });
 });
