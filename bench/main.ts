@@ -115,9 +115,10 @@ function ours(act: Activations, c: BenchCase, x: GpuTensor, dy: GpuTensor, out: 
     if (c.mode === 'forward') {
       call = () => api.forward(c.op, x, options);
     } else {
-      // The backward pass reads the forward output y, as softmax's gradient is written in terms of y.
+      // The backward pass reads the saved forward output (from: 'output'), as the byte count
+      // has it: read y and dy, write dx.
       const y = (forwardOutput = api.forward(c.op, x, { shape: c.shape }));
-      call = () => api.backward(c.op, y, dy, options);
+      call = () => api.backward(c.op, y, dy, { ...options, from: 'output' });
     }
   }
   call(); // the probe: an op that does not exist, or rejects these options, throws here
