@@ -70,11 +70,8 @@ export interface CallOptions extends Params {
   /** Write the result here (same length). May be an input itself (in place); nothing else may share its buffer. */
   readonly out?: GpuTensor;
 }
-type Options = CallOptions;
 
 const CALL_OPTION_KEYS = ['out'] as const;
-
-
 
 function padBytes(length: number): number {
   // At least 16 bytes, a multiple of 16: the vec4 kernels read and write whole vec4s.
@@ -142,22 +139,22 @@ export class Activations implements TensorOwner {
 
   /** f(x): elementwise, or along one axis for softmax and logSoftmax. */
   forward(name: ActivationName, x: Float32Array, params?: Params): Promise<Float32Array>;
-  forward(name: ActivationName, x: GpuTensor, options?: Options): GpuTensor;
-  forward(name: ActivationName, x: Float32Array | GpuTensor, options?: Options): Promise<Float32Array> | GpuTensor {
+  forward(name: ActivationName, x: GpuTensor, options?: CallOptions): GpuTensor;
+  forward(name: ActivationName, x: Float32Array | GpuTensor, options?: CallOptions): Promise<Float32Array> | GpuTensor {
     return this.call('forward', name, x, undefined, options);
   }
 
   /** f'(x), elementwise; for softmax and logSoftmax, each row's len×len Jacobian, rows in order. */
   derivative(name: ActivationName, x: Float32Array, params?: Params): Promise<Float32Array>;
-  derivative(name: ActivationName, x: GpuTensor, options?: Options): GpuTensor;
-  derivative(name: ActivationName, x: Float32Array | GpuTensor, options?: Options): Promise<Float32Array> | GpuTensor {
+  derivative(name: ActivationName, x: GpuTensor, options?: CallOptions): GpuTensor;
+  derivative(name: ActivationName, x: Float32Array | GpuTensor, options?: CallOptions): Promise<Float32Array> | GpuTensor {
     return this.call('derivative', name, x, undefined, options);
   }
 
   /** The vector-Jacobian product: dy ⊙ f'(x) elementwise, and softmax's without forming the Jacobian. */
   backward(name: ActivationName, x: Float32Array, dy: Float32Array, params?: Params): Promise<Float32Array>;
-  backward(name: ActivationName, x: GpuTensor, dy: GpuTensor, options?: Options): GpuTensor;
-  backward(name: ActivationName, x: Float32Array | GpuTensor, dy: Float32Array | GpuTensor, options?: Options): Promise<Float32Array> | GpuTensor {
+  backward(name: ActivationName, x: GpuTensor, dy: GpuTensor, options?: CallOptions): GpuTensor;
+  backward(name: ActivationName, x: Float32Array | GpuTensor, dy: Float32Array | GpuTensor, options?: CallOptions): Promise<Float32Array> | GpuTensor {
     return this.call('backward', name, x, dy, options);
   }
 
@@ -260,7 +257,7 @@ export class Activations implements TensorOwner {
 
   private call(
     mode: Mode, name: ActivationName, x: Float32Array | GpuTensor, dy: Float32Array | GpuTensor | undefined,
-    options: Options | undefined,
+    options: CallOptions | undefined,
   ): Promise<Float32Array> | GpuTensor {
     // GPU-resident calls are synchronous and throw; Float32Array calls return a promise and reject.
     if (x instanceof GpuTensor) return this.run(mode, name, x, dy, options);
@@ -274,7 +271,7 @@ export class Activations implements TensorOwner {
   /** Validates a call, then runs it. Throws before anything is allocated or written. */
   private run(
     mode: Mode, name: ActivationName, x: Float32Array | GpuTensor, dy: Float32Array | GpuTensor | undefined,
-    options: Options | undefined,
+    options: CallOptions | undefined,
   ): Promise<Float32Array> | GpuTensor {
     const verb = mode;
     this.assertOpen();
