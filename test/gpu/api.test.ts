@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GpuTensor, createActivations, reference, type Activations } from '../../src/index.js';
 import { checkElementwise } from '../helpers/check.js';
+import { callerBuffer, readBuffer } from '../helpers/gpu.js';
 import { mixed, uniform } from '../helpers/inputs.js';
 
 let act: Activations;
@@ -10,25 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => act?.destroy());
 
-async function readBuffer(device: GPUDevice, buffer: GPUBuffer): Promise<Float32Array> {
-  const staging = device.createBuffer({ size: buffer.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const data = new Float32Array(staging.getMappedRange().slice(0));
-  staging.destroy();
-  return data;
-}
 
-function callerBuffer(device: GPUDevice, values: Float32Array<ArrayBuffer>): GPUBuffer {
-  const buffer = device.createBuffer({
-    size: values.byteLength,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(buffer, 0, values);
-  return buffer;
-}
 
 describe('a caller-provided device', () => {
   test('is used, and survives the Activations being destroyed', async () => {

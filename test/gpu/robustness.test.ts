@@ -6,6 +6,7 @@ import { ACTIVATION_NAMES, DeviceLostError, createActivations, type Activations,
 import { ELEMENTWISE, type ElementwiseName, type Mode } from '../../src/activations.js';
 import { checkElementwise } from '../helpers/check.js';
 import { checkSoftmax } from '../helpers/softmax.js';
+import { callerBuffer, readBuffer } from '../helpers/gpu.js';
 import { mixed, uniform } from '../helpers/inputs.js';
 
 const NAMES = ACTIVATION_NAMES.filter((n): n is ElementwiseName => n in ELEMENTWISE);
@@ -33,22 +34,7 @@ async function defaultLimitsDevice(): Promise<GPUDevice> {
   return adapter.requestDevice(); // no requiredLimits: 128 MiB bindings, 256 MiB buffers
 }
 
-function callerBuffer(device: GPUDevice, values: Float32Array<ArrayBuffer>, usage = GPUBufferUsage.STORAGE): GPUBuffer {
-  const buffer = device.createBuffer({ size: values.byteLength, usage: usage | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(buffer, 0, values);
-  return buffer;
-}
 
-async function readBuffer(device: GPUDevice, buffer: GPUBuffer): Promise<Float32Array> {
-  const staging = device.createBuffer({ size: buffer.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const data = new Float32Array(staging.getMappedRange().slice(0));
-  staging.destroy();
-  return data;
-}
 
 /** Fails the test instead of hanging when a promise never settles. */
 function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {

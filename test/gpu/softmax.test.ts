@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SOFTMAX_CONTRACT } from '../../src/accuracy.js';
 import type { SoftmaxName } from '../../src/activations.js';
 import { Activations, createActivations } from '../../src/index.js';
+import { readBuffer } from '../helpers/gpu.js';
 import { checkSoftmax, normal, worstRowSum, type BoundCheck, type SoftmaxParams } from '../helpers/softmax.js';
 
 const NAMES: SoftmaxName[] = ['softmax', 'logSoftmax'];
@@ -240,16 +241,6 @@ describe('buffers', () => {
   afterAll(() => act?.destroy());
 
   const SENTINEL = -12345.5;
-  async function readBuffer(buffer: GPUBuffer): Promise<Float32Array> {
-    const staging = act.device.createBuffer({ size: buffer.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const encoder = act.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
-    act.device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const data = new Float32Array(staging.getMappedRange().slice(0));
-    staging.destroy();
-    return data;
-  }
   function sentinelBuffer(length: number): GPUBuffer {
     const buffer = act.device.createBuffer({
       size: 4 * length,
@@ -278,9 +269,9 @@ describe('buffers', () => {
     const ty = act.wrap(yBuffer, { offset: 65 * 4, length: n });
     act.backward('softmax', tx, tdy, { shape, axis, out: ty });
     expect(checkSoftmax('softmax', 'backward', { shape, axis }, x, dy, await ty.read()).failures).toEqual([]);
-    const after = await readBuffer(yBuffer);
+    const after = await readBuffer(act.device, yBuffer);
     expect([...after.subarray(0, 65), ...after.subarray(65 + n)].every((v) => v === SENTINEL)).toBe(true);
-    expect(Array.from((await readBuffer(xBuffer)).subarray(7, 7 + n))).toEqual(Array.from(x));
+    expect(Array.from((await readBuffer(act.device, xBuffer)).subarray(7, 7 + n))).toEqual(Array.from(x));
     for (const b of [xBuffer, dyBuffer, yBuffer]) b.destroy();
   });
 
@@ -310,7 +301,7 @@ describe('buffers', () => {
     const out = act.wrap(outBuffer, { offset: 13 * 4, length: 3 * 81 });
     expect(act.derivative('softmax', act.tensor(x), { shape, out })).toBe(out);
     expect(checkSoftmax('softmax', 'derivative', { shape }, x, undefined, await out.read()).failures).toEqual([]);
-    const after = await readBuffer(outBuffer);
+    const after = await readBuffer(act.device, outBuffer);
     expect([...after.subarray(0, 13), ...after.subarray(13 + 243)].every((v) => v === SENTINEL)).toBe(true);
     outBuffer.destroy();
   });

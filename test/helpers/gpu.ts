@@ -1,0 +1,20 @@
+// Caller-side buffer helpers for GPU tests: buffers the library did not make, read back directly.
+
+/** A caller's buffer holding `values`, with `usage` (STORAGE by default) plus COPY_SRC | COPY_DST. */
+export function callerBuffer(device: GPUDevice, values: Float32Array<ArrayBuffer>, usage: number = GPUBufferUsage.STORAGE): GPUBuffer {
+  const buffer = device.createBuffer({ size: values.byteLength, usage: usage | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(buffer, 0, values);
+  return buffer;
+}
+
+/** The whole of `buffer`, read back without the library. */
+export async function readBuffer(device: GPUDevice, buffer: GPUBuffer): Promise<Float32Array> {
+  const staging = device.createBuffer({ size: buffer.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const data = new Float32Array(staging.getMappedRange().slice(0));
+  staging.destroy();
+  return data;
+}
