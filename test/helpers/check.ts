@@ -1,4 +1,5 @@
 // Checks GPU results of elementwise ops against the float64 reference and the accuracy contract.
+import { randomUint32 } from '../../demo/verify.js';
 import { acceptFlushed, flushCandidates, measuredUlps } from '../../src/accuracy.js';
 import { ELEMENTWISE, resolveParams, type ElementwiseName, type Mode } from '../../src/activations.js';
 
@@ -54,14 +55,8 @@ export function checkElementwise(
   return result;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failing case can be rerun. */
+/** Deterministic pseudo-random numbers in [0, 1) (the demo's mulberry32), so a failing case can be rerun. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = randomUint32(seed);
+  return () => next() / 2 ** 32;
 }
