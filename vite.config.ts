@@ -26,6 +26,7 @@ export default defineConfig(async () => ({
         test: {
           name: 'gpu',
           include: ['test/gpu/**/*.test.ts'],
+          setupFiles: ['test/setup/uncaptured-errors.ts'],
           // The software adapter is slow: a 2^26-element dispatch takes seconds.
           testTimeout: 120_000,
           hookTimeout: 60_000,
@@ -36,7 +37,8 @@ export default defineConfig(async () => ({
             screenshotFailures: false,
             provider: playwright({
               // Resolved only when the GPU project runs, so unit tests need no browser.
-              launchOptions: gpuProject ? { executablePath: await requireChromium(), args: chromiumArgs } : {},
+              // --expose-gc: the tests of the FinalizationRegistry safety net collect garbage on demand.
+              launchOptions: gpuProject ? { executablePath: await requireChromium(), args: [...chromiumArgs, '--js-flags=--expose-gc'] } : {},
             }),
             instances: [{ browser: 'chromium' as const }],
           },

@@ -9,6 +9,7 @@ import {
   GpuClock, afterPendingSubmits, median, sampleAlternating, type Contender, type Samples, type TimingMethod,
 } from './measure.js';
 import { ortContender, ortVersion } from './peer-ort.js';
+import { runOverhead, type OverheadConfig, type OverheadResults } from './overhead.js';
 import { initTfjs, tfjsContender, tfjsVersion } from './peer-tfjs.js';
 
 export interface BenchConfig {
@@ -20,6 +21,10 @@ export interface BenchConfig {
   readonly warmups: number;
   /** Skip tfjs and ORT (for tuning our kernels quickly). */
   readonly peers: boolean;
+  /** Skip the throughput cases (only the overhead section runs). */
+  readonly cases: boolean;
+  /** The per-call overhead section; skipped when absent. */
+  readonly overhead?: Omit<OverheadConfig, 'tfjs'>;
 }
 
 export type ContenderLabel = 'ours' | 'tfjs' | 'ort' | 'memcpy' | 'copyVec4' | 'copyVec4x4';
@@ -56,6 +61,7 @@ export interface BenchResults {
   readonly opsPerSample: string;
   readonly versions: Record<string, string>;
   readonly cases: readonly CaseResult[];
+  readonly overhead?: OverheadResults;
 }
 
 declare global {
@@ -306,7 +312,9 @@ window.runBench = async (config: BenchConfig): Promise<BenchResults> => {
       tfjsFailure = errorText(e);
     }
   }
-  const cases = benchMatrix({ sizes: config.sizes, softmaxShapes: config.softmaxShapes, filter: config.filter ? new RegExp(config.filter) : undefined });
+  const cases = config.cases
+    ? benchMatrix({ sizes: config.sizes, softmaxShapes: config.softmaxShapes, filter: config.filter ? new RegExp(config.filter) : undefined })
+    : [];
   const results: CaseResult[] = [];
   const started = performance.now();
   for (const [i, c] of cases.entries()) {
@@ -322,6 +330,13 @@ window.runBench = async (config: BenchConfig): Promise<BenchResults> => {
     progress(describeCase(r));
     results.push(r);
   }
+  let overhead: OverheadResults | undefined;
+  if (config.overhead) {
+    progress(`overhead: relu with out, ${config.overhead.calls} calls per loop, median of ${config.overhead.reps} loops`);
+    deviceErrors.length = 0;
+    overhead = await runOverhead(act, { ...config.overhead, tfjs: peers && !tfjsFailure }, progress);
+    if (deviceErrors.length) throw new Error(`WebGPU error during the overhead section: ${deviceErrors[0]}`);
+  }
   clock.destroy();
   act.destroy();
   const info = adapter.info;
@@ -336,5 +351,6 @@ window.runBench = async (config: BenchConfig): Promise<BenchResults> => {
     opsPerSample: 'K = clamp(round(2^24 / elements), 2, 16) for elementwise ops (16 at 2^20, 4 at 2^22, 2 at 2^24), 2 for softmax',
     versions: { '@tensorflow/tfjs-core': tfjsVersion, 'onnxruntime-web': ortVersion },
     cases: results,
+    overhead,
   };
 };

@@ -95,6 +95,55 @@ export function formatTable(results, { markdown = false } = {}) {
   return lines.join('\n');
 }
 
+/** Issue 16's per-call targets at n = 256, GPU-resident with out. */
+export const OVERHEAD_TARGETS = { n: 256, cpuUs: 5, wallVsUser: 1.2 };
+
+/** The overhead section's verdicts: ours against the targets, and the ratios they rest on. */
+export function overheadVerdicts(overhead) {
+  const at = (n, label) => overhead.rows.find((r) => r.n === n && r.label === label);
+  const { n, cpuUs, wallVsUser } = OVERHEAD_TARGETS;
+  const ours = at(n, 'ours');
+  const user = at(n, 'user dispatch');
+  const tfjs = at(n, 'tfjs');
+  const verdicts = [];
+  if (ours) verdicts.push(`CPU ${ours.cpuUs.toFixed(1)} µs per call (target ≤ ${cpuUs}): ${ours.cpuUs <= cpuUs ? 'met' : 'missed'}`);
+  if (ours && user) {
+    const ratio = ours.wallUs / user.wallUs;
+    verdicts.push(`wall ${ratio.toFixed(2)}× the user's one-dispatch-per-encoder loop (target ≤ ${wallVsUser}): ${ratio <= wallVsUser ? 'met' : 'missed'}`);
+  }
+  if (ours && tfjs) {
+    const speedUp = tfjs.wallUs / ours.wallUs;
+    verdicts.push(`wall ${speedUp.toFixed(2)}× faster than tfjs tf.relu (target > 1): ${speedUp > 1 ? 'met' : 'missed'}`);
+  }
+  return verdicts.map((v) => `n = ${n}: ${v}`);
+}
+
+/** The per-call overhead table (µs per call) and its verdicts. */
+export function formatOverhead(results, { markdown = false } = {}) {
+  const { overhead } = results;
+  const sizes = [...new Set(overhead.rows.map((r) => r.n))];
+  const labels = [...new Set(overhead.rows.map((r) => r.label))];
+  const header = ['relu with out, µs per call', ...sizes.flatMap((n) => [`n = ${n}, CPU`, `n = ${n}, wall`])];
+  const rows = labels.map((label) => [label, ...sizes.flatMap((n) => {
+    const r = overhead.rows.find((row) => row.n === n && row.label === label);
+    return r ? [r.cpuUs.toFixed(1), r.wallUs.toFixed(1)] : ['—', '—'];
+  })]);
+  const lines = [];
+  const caption = `Per-call overhead: median of ${overhead.reps} loops of ${overhead.calls} calls; CPU = the loop, wall = the loop until the queue is idle.`;
+  if (markdown) {
+    lines.push(caption, '', `| ${header.join(' | ')} |`, `|---|${header.slice(1).map(() => '---:').join('|')}|`);
+    for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+    lines.push('', ...overheadVerdicts(overhead).map((v) => `- ${v}`));
+  } else {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+    lines.push(caption, line(header), widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const row of rows) lines.push(line(row));
+    lines.push(...overheadVerdicts(overhead));
+  }
+  return lines.join('\n');
+}
+
 export function describeRun(results) {
   const a = results.adapter;
   return [
@@ -113,4 +162,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const results = JSON.parse(readFileSync(path, 'utf8'));
   const markdown = process.argv.includes('--markdown');
   console.log(`${describeRun(results)}\n\n${formatTable(results, { markdown })}`);
+  if (results.overhead) console.log(`\n${formatOverhead(results, { markdown })}`);
 }

@@ -5,8 +5,9 @@
 //   npm run bench                        the whole matrix of issue 5 → bench/results.json
 //   npm run bench -- --quick             2^22 and softmax [4096,1024] only, 3 samples → bench/results.partial.json
 //   npm run bench -- --filter 'sigmoid'  cases whose id matches    → bench/results.partial.json
+//   npm run bench -- --overhead-only     the per-call overhead section alone → bench/results.partial.json
 //   options: --sizes 20,22,24 (log2 of the elementwise sizes), --samples N, --warmups N,
-//            --no-peers (ours and the copy baselines only), --out FILE
+//            --no-peers (ours and the copy baselines only), --no-overhead, --out FILE
 import { realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
 import { chromiumArgs, requireChromium } from '../scripts/browser.mjs';
-import { describeRun, formatTable } from './report.mjs';
+import { describeRun, formatOverhead, formatTable } from './report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -26,6 +27,8 @@ const { values: args } = parseArgs({
     samples: { type: 'string' },
     warmups: { type: 'string' },
     'no-peers': { type: 'boolean', default: false },
+    'no-overhead': { type: 'boolean', default: false },
+    'overhead-only': { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
@@ -43,8 +46,12 @@ const config = {
   samples: args.samples ? positiveInt('samples', args.samples) : args.quick ? 3 : 5,
   warmups: args.warmups ? positiveInt('warmups', args.warmups) : 1,
   peers: !args['no-peers'],
+  cases: !args['overhead-only'],
+  // Small GPU-resident calls: µs per call of relu with out (issue 16's overhead targets).
+  overhead: args['no-overhead'] ? undefined : { sizes: [256, 4096], calls: args.quick ? 2000 : 10_000, reps: args.quick ? 3 : 5 },
 };
-const subset = args.quick || args.filter || args.sizes || args.samples || args.warmups || args['no-peers'];
+const subset = args.quick || args.filter || args.sizes || args.samples || args.warmups || args['no-peers'] ||
+  args['no-overhead'] || args['overhead-only'];
 // Only the full matrix may replace the committed results.
 const outPath = args.out ?? join(root, 'bench', subset ? 'results.partial.json' : 'results.json');
 
@@ -90,7 +97,7 @@ try {
   const results = await page.evaluate((c) => window.runBench(c), config);
   const full = { ...results, browser: `Chromium ${browser.version()} (headless, ${chromiumArgs.join(' ')})`, config };
   writeFileSync(outPath, `${JSON.stringify(full, null, 1)}\n`);
-  console.log(`${describeRun(full)}\n\n${formatTable(full)}\n`);
+  console.log(`${describeRun(full)}\n\n${formatTable(full)}\n${full.overhead ? `\n${formatOverhead(full)}\n` : ''}`);
   log(`bench: wrote ${relative(process.cwd(), outPath)}`);
 } finally {
   await browser?.close();

@@ -90,3 +90,9 @@ fn tanh_backward_from_output(y: vec4<f32>, dy: vec4<f32>, unused: f32) -> vec4<f
   let a = abs(y);
   return keep_nan(dy * ((1.0 - a) * (1.0 + a)), y, dy);
 }
+
+// elu' = 1 for y > 0, else α·eᶻ = y + α, exact in f32 for y <= −α/2 (Sterbenz). relu and leakyRelu
+// (α > 0) need no function of their own: y > 0 exactly where z > 0, so their backward reads y as is.
+fn elu_backward_from_output(y: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
+  return keep_nan(select(dy * (y + alpha), dy, y > vec4(0.0)), y, dy);
+}

@@ -159,9 +159,10 @@ export const SOFTMAX_CONTRACT = {
   /** Jacobian entry (j, k) of logSoftmax, from y = softmax(x). */
   logSoftmaxJacobian: (yk: number, diagonal: boolean): number => 2 ** -17 * ((diagonal ? 1 : 0) + yk) + MIN_NORMAL_F32,
   /**
-   * sigmoid or tanh backward from a saved y = f(z) (`from: 'output'`), against dy·f'(z): f'(y)
-   * moves by up to `slope` times y's error, which a small f' does not shrink; 2⁻²² covers the
-   * rounding of the formula itself.
+   * An elementwise backward from a saved y = f(z) (`from: 'output'`), against dy·f'(z): f'(y)
+   * moves by up to `slope` times y's error, which a small f' does not shrink; 2⁻²² times the largest
+   * |f'| (`largest`, 1 for sigmoid and tanh) covers the rounding of the formula itself.
    */
-  fromOutput: (dy: number, yError: number, slope: number): number => Math.abs(dy) * (slope * yError + 2 ** -22) + MIN_NORMAL_F32,
+  fromOutput: (dy: number, yError: number, slope: number, largest = 1): number =>
+    Math.abs(dy) * (slope * yError + 2 ** -22 * largest) + MIN_NORMAL_F32,
 } as const;

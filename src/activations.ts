@@ -35,9 +35,13 @@ export interface ElementwiseActivation {
     /** WGSL function in shaders/activations.wgsl: dy·f'(y) from y. */
     readonly wgsl: string;
     /** Float64 f' as a function of y. */
-    readonly derivative: (y: number) => number;
+    readonly derivative: (y: number, p: Readonly<Record<string, number>>) => number;
     /** max |d f'(y) / dy| over the range of f: how much an error in y moves f'. */
     readonly slope: number;
+    /** max |f'|, which the rounding of dy·f'(y) scales with (default 1). */
+    readonly largest?: (p: Readonly<Record<string, number>>) => number;
+    /** Parameters for which f' is a function of y at all (leakyRelu: y > 0 must mean z > 0). */
+    readonly requires?: { readonly accepts: (p: Readonly<Record<string, number>>) => boolean; readonly expected: string };
   };
   /** Call options the activation accepts besides its parameters (validated by their own resolvers). */
   readonly options?: readonly CallOption[];
@@ -84,6 +88,15 @@ const ELEMENTWISE_TABLE = {
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * Math.expm1(z))),
     derivative: nanOr((z, p) => (z > 0 ? 1 : positive(p.alpha! * Math.exp(z), z))),
     ulpBound: (z) => (z > 0 ? 0 : expBound(z)),
+    // y > 0 exactly where z > 0; below, α·eᶻ = y + α, which is exact in f32 for y <= −α/2 (Sterbenz).
+    fromOutput: {
+      formula: '1 if y > 0, else y + α',
+      wgsl: 'elu_backward_from_output',
+      derivative: nanOr((y, p) => (y > 0 ? 1 : y + p.alpha!)),
+      slope: 1,
+      largest: (p) => Math.max(1, p.alpha!),
+    },
+    options: ['from'],
   },
   relu: {
     kind: 'elementwise' as const,
@@ -94,6 +107,9 @@ const ELEMENTWISE_TABLE = {
     forward: nanOr((z) => (z > 0 ? z : 0)),
     derivative: nanOr((z) => (z > 0 ? 1 : 0)),
     ulpBound: exact,
+    // y > 0 exactly where z > 0, so relu's own backward reads y as well as z, and is as exact.
+    fromOutput: { formula: '1 if y > 0, else 0', wgsl: 'relu_backward', derivative: nanOr((y) => (y > 0 ? 1 : 0)), slope: 0 },
+    options: ['from'],
   },
   leakyRelu: {
     kind: 'elementwise' as const,
@@ -104,6 +120,16 @@ const ELEMENTWISE_TABLE = {
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * z)),
     derivative: nanOr((z, p) => (z > 0 ? 1 : p.alpha!)),
     ulpBound: exact,
+    // For α > 0, y > 0 exactly where z > 0, so the backward reads y as well as z.
+    fromOutput: {
+      formula: '1 if y > 0, else α',
+      wgsl: 'leaky_relu_backward',
+      derivative: nanOr((y, p) => (y > 0 ? 1 : p.alpha!)),
+      slope: 0,
+      largest: (p) => Math.max(1, Math.abs(p.alpha!)),
+      requires: { accepts: (p) => p.alpha! > 0, expected: 'alpha > 0, so that y > 0 exactly where z > 0' },
+    },
+    options: ['from'],
   },
   sigmoid: {
     kind: 'elementwise' as const,
@@ -335,13 +361,7 @@ export function resolveParams(
   for (const [key, value] of Object.entries(given ?? {})) {
     if (optionKeys.includes(key) || options.includes(key) || value === undefined) continue;
     const param = spec[key];
-    if (!param) {
-      const known = [...Object.keys(spec), ...options];
-      throw new RangeError(
-        `${name}: unknown parameter "${key}"; ` +
-          (known.length ? `expected ${known.map((k) => `"${k}"`).join(' or ')}` : `${name} takes no parameters`),
-      );
-    }
+    if (!param) throw new RangeError(`${name}: ${unknownKey(key)}; ${name} takes ${accepted(act)}`);
     if (typeof value !== 'number') {
       throw new TypeError(`${name}: parameter ${key} must be a number, got ${typeof value} ${String(value)}`);
     }
@@ -358,6 +378,25 @@ export function resolveParams(
   return resolved;
 }
 
+const quoted = (keys: readonly string[]): string => keys.map((k) => `"${k}"`).join(', ');
+
+/** What a key that the activation does not take is, for the error message. */
+function unknownKey(key: string): string {
+  const takers = ACTIVATION_NAMES.filter((n) => (ACTIVATIONS[n].options as readonly string[] | undefined)?.includes(key));
+  if (takers.length === 0) return `unknown parameter "${key}"`;
+  const what = key === 'from' ? 'backward\'s option "from"' : `the option "${key}"`;
+  return `${what} is for ${takers.join(', ')} only`;
+}
+
+/** "the parameter "alpha", and the option "from"": what an activation accepts, for error messages. */
+function accepted(act: Activation): string {
+  const params = Object.keys(act.params);
+  const options = act.options ?? [];
+  const plural = (n: number) => (n > 1 ? 's' : '');
+  const p = params.length ? `the parameter${plural(params.length)} ${quoted(params)}` : 'no parameters';
+  return options.length ? `${p}, and the option${plural(options.length)} ${quoted(options)}` : p;
+}
+
 /** The single number the kernels receive: the activation's parameter, or 0 where it has none. */
 export function kernelParam(act: ElementwiseActivation, resolved: Readonly<Record<string, number>>): number {
   const [key] = Object.keys(act.params);
@@ -367,13 +406,22 @@ export function kernelParam(act: ElementwiseActivation, resolved: Readonly<Recor
 /** Where backward's first operand comes from: x (the default), or the saved output y = f(x). */
 export type Source = 'input' | 'output';
 
-/** backward's `from`; only backward takes it, and only activations that list it in `options`. */
-export function resolveSource(name: string, mode: Mode, given: object | undefined): Source {
+/**
+ * backward's `from`; only backward takes it, and only activations that list it in `options`
+ * (resolveParams refuses it for the others). `params` are the resolved ones, for a from-output form
+ * that holds only for some parameter values.
+ */
+export function resolveSource(name: string, mode: Mode, given: object | undefined, params: Readonly<Record<string, number>> = {}): Source {
   const from = (given as { from?: unknown } | undefined)?.from;
   if (from === undefined) return 'input';
   if (mode !== 'backward') throw new RangeError(`${name}: from is an option of backward, not of ${mode}`);
   if (from !== 'input' && from !== 'output') {
     throw new RangeError(`${name}: from = ${JSON.stringify(from)} is invalid; expected "input" or "output"`);
+  }
+  const act = lookupActivation(name, 'resolveSource');
+  const requires = act.kind === 'elementwise' ? act.fromOutput?.requires : undefined;
+  if (from === 'output' && requires && !requires.accepts(params)) {
+    throw new RangeError(`${name}: from: 'output' needs ${requires.expected}`);
   }
   return from;
 }

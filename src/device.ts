@@ -1,5 +1,8 @@
-// The device manager: owns the GPUDevice (or borrows the caller's), caches pipelines per device,
-// packs per-dispatch uniforms, batches command buffers into one submit per task, and reads back.
+// The device manager: asks for the GPUDevice (or borrows the caller's), caches pipelines per device,
+// keeps uniform values, bind groups and released buffers for reuse, and counts the buffers it made.
+import { captureErrors, type SharedQueue } from './queue.js';
+import { ENTRY_MAIN, ENTRY_TAIL } from './kernels.js';
+import type { BufferCheck } from './tensor.js';
 
 /** Thrown when WebGPU is missing or gives no adapter or device. */
 export class WebGpuUnavailableError extends Error {
@@ -37,13 +40,15 @@ export async function requestBestDevice(): Promise<GPUDevice> {
 /** Per-device state shared by every Activations instance on that device. */
 export interface DeviceCache {
   readonly pipelines: Map<string, CachedPipeline>;
-  /** The layout of the bind group that checks a wrapped buffer belongs to the device. */
-  probeLayout?: GPUBindGroupLayout;
+  /** What is known of each caller buffer wrapped on the device (see Activations.wrap). */
+  readonly wraps: WeakMap<GPUBuffer, BufferCheck>;
+  /** The pipeline that checks a wrapped buffer can be used on the device. */
+  probe?: CachedPipeline;
 }
 
 export interface CachedPipeline {
   readonly pipeline: GPUComputePipeline;
-  /** The vec4 variant's entry point for the last, partial vec4. */
+  /** The elementwise vec4 variant's entry point for the last, partial vec4. */
   readonly tail?: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
 }
@@ -54,123 +59,124 @@ const caches = new WeakMap<GPUDevice, DeviceCache>();
 export function deviceCache(device: GPUDevice): DeviceCache {
   let cache = caches.get(device);
   if (!cache) {
-    cache = { pipelines: new Map() };
+    cache = { pipelines: new Map(), wraps: new WeakMap() };
     caches.set(device, cache);
   }
   return cache;
 }
 
+/** A storage binding of a kernel: its number, and whether the kernel writes it. */
+export type StorageBinding = readonly [binding: number, writable: boolean];
+
+/**
+ * The pipeline cached under `key` on `device`, made on first use inside error scopes (its error
+ * pushed to `errors`). Binding 0 is a uniform block at a dynamic offset; `storage` lists the rest.
+ */
+export function cachedPipeline(
+  device: GPUDevice, key: string, code: () => string, storage: readonly StorageBinding[],
+  errors: Promise<Error | undefined>[], withTail = false,
+): CachedPipeline {
+  const pipelines = deviceCache(device).pipelines;
+  let cached = pipelines.get(key);
+  if (cached) return cached;
+  errors.push(captureErrors(device, key, () => {
+    const entries: GPUBindGroupLayoutEntry[] = [
+      // One uniform buffer serves many dispatches, each at its own dynamic offset.
+      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
+      ...storage.map(([binding, writable]): GPUBindGroupLayoutEntry => ({
+        binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: writable ? 'storage' : 'read-only-storage' },
+      })),
+    ];
+    const layout = device.createBindGroupLayout({ label: key, entries });
+    const pipelineLayout = device.createPipelineLayout({ label: key, bindGroupLayouts: [layout] });
+    const module = device.createShaderModule({ label: key, code: code() });
+    const entry = (entryPoint: string) => device.createComputePipeline({
+      label: `${key}/${entryPoint}`, layout: pipelineLayout, compute: { module, entryPoint },
+    });
+    cached = { layout, pipeline: entry(ENTRY_MAIN), ...(withTail ? { tail: entry(ENTRY_TAIL) } : {}) };
+  }));
+  pipelines.set(key, cached!);
+  return cached!;
+}
+
 /** Bytes per uniform slot: the largest minUniformBufferOffsetAlignment WebGPU allows. */
 export const UNIFORM_SLOT = 256;
 const SLOTS_PER_BLOCK = 256;
+/** Blocks of slots before the cache starts over: 4096 distinct dispatch configurations, 1 MiB. */
+const MAX_BLOCKS = 16;
 
-/**
- * Uniform values for the dispatches of one batch, written with one writeBuffer per block just before
- * the batch is submitted. Blocks are reused by later batches: writeBuffer is ordered on the queue
- * after the earlier submit, so a dispatch always sees the values recorded for it.
- */
-export class UniformArena {
-  private readonly blocks: GPUBuffer[] = [];
-  private readonly pending: ArrayBuffer[] = [];
-  private used = 0;
+/** Bytes a uniform binding of `words` u32s takes: WGSL rounds a uniform struct up to 16 bytes. */
+export function uniformBytes(words: number): number {
+  return Math.ceil((4 * words) / 16) * 16;
+}
 
-  constructor(private readonly buffers: BufferLedger) {}
-
-  /** Reserves a slot and fills it through u32 and f32 views of its UNIFORM_SLOT bytes. */
-  slot(write: (u32: Uint32Array, f32: Float32Array) => void): { buffer: GPUBuffer; offset: number } {
-    const block = Math.floor(this.used / SLOTS_PER_BLOCK);
-    const index = this.used % SLOTS_PER_BLOCK;
-    if (index === 0) this.pending.push(new ArrayBuffer(UNIFORM_SLOT * SLOTS_PER_BLOCK));
-    const data = this.pending[block]!;
-    write(
-      new Uint32Array(data, index * UNIFORM_SLOT, UNIFORM_SLOT / 4),
-      new Float32Array(data, index * UNIFORM_SLOT, UNIFORM_SLOT / 4),
-    );
-    this.used++;
-    if (!this.blocks[block]) {
-      this.blocks[block] = this.buffers.create({
-        label: 'webgpu-activations uniforms',
-        size: UNIFORM_SLOT * SLOTS_PER_BLOCK,
-        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-      });
-    }
-    return { buffer: this.blocks[block]!, offset: index * UNIFORM_SLOT };
-  }
-
-  /** Queues the writes for every slot reserved since the last flush. */
-  flush(queue: GPUQueue): void {
-    this.pending.forEach((data, block) => {
-      const slots = Math.min(SLOTS_PER_BLOCK, this.used - block * SLOTS_PER_BLOCK);
-      queue.writeBuffer(this.blocks[block]!, 0, data, 0, slots * UNIFORM_SLOT);
-    });
-    this.pending.length = 0;
-    this.used = 0;
-  }
-
+/** Where one dispatch's uniform values live: bound at `offset` as a dynamic offset. */
+export interface UniformSlot {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
 }
 
 /**
- * Collects the command buffers recorded in one task and submits them together, at the next
- * microtask or when a readback needs them now. A failed submit invalidates every command buffer in
- * it, so each add() returns a promise of its submit's error, which the op passes on to its output.
+ * Uniform values by content. A dispatch whose values (n, offsets, parameters) were seen before reuses
+ * their slot, so a loop over the same shapes writes no uniforms at all; new values get a fresh slot,
+ * written at once. A slot is never rewritten, so it stays right for work recorded into a caller's
+ * encoder and submitted any time later. Past MAX_BLOCKS blocks the cache starts over: old blocks are
+ * destroyed once the pending work is submitted, except those used by a caller's encoder, which are
+ * kept until the instance is destroyed (WebGPU cannot say when the caller submits).
  */
-export class Batcher {
-  private commands: GPUCommandBuffer[] = [];
-  private afterSubmitting: (() => void)[] = [];
-  private submitted: { resolve: (e: Promise<Error | undefined>) => void; promise: Promise<Error | undefined> } | undefined;
-  private scheduled = false;
+export class UniformSlots {
+  private readonly slots = new Map<string, UniformSlot>();
+  private blocks: GPUBuffer[] = [];
+  private readonly pinned = new Set<GPUBuffer>();
+  private used = SLOTS_PER_BLOCK;
+  private readonly words = new ArrayBuffer(UNIFORM_SLOT);
+  readonly u32 = new Uint32Array(this.words);
+  readonly f32 = new Float32Array(this.words);
+  /** Set while recording into a caller's encoder: the slots used are pinned (see the class comment). */
+  pinning = false;
 
   constructor(
-    private readonly device: GPUDevice,
-    readonly uniforms: UniformArena,
+    private readonly buffers: BufferLedger,
+    private readonly queue: SharedQueue,
   ) {}
 
   /**
-   * Queues `commands` for the next submit. `isolated` gives them a submit of their own (after the
-   * ones already queued), for work whose validity is not yet known, so that it cannot take other
-   * calls' work down with it.
+   * The slot holding the first `count` words of `u32`/`f32` (filled by the caller just before).
+   * The words after `count` are zeroed as they are written.
    */
-  add(commands: GPUCommandBuffer, isolated = false): Promise<Error | undefined> {
-    if (isolated) this.flush();
-    if (!this.submitted) {
-      let resolve!: (e: Error | undefined | Promise<Error | undefined>) => void;
-      const promise = new Promise<Error | undefined>((r) => (resolve = r));
-      this.submitted = { resolve, promise };
+  slot(count: number): UniformSlot {
+    const u32 = this.u32;
+    let key = String(u32[0]);
+    for (let i = 1; i < count; i++) key += ',' + u32[i];
+    let slot = this.slots.get(key);
+    if (slot) {
+      if (this.pinning) this.pinned.add(slot.buffer);
+      return slot;
     }
-    const result = this.submitted.promise;
-    this.commands.push(commands);
-    if (isolated) {
-      this.flush();
-    } else if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(() => this.flush());
+    if (this.used === SLOTS_PER_BLOCK) {
+      if (this.blocks.length === MAX_BLOCKS) this.startOver();
+      this.blocks.push(this.buffers.create({
+        label: 'webgpu-activations uniforms',
+        size: UNIFORM_SLOT * SLOTS_PER_BLOCK,
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      }));
+      this.used = 0;
     }
-    return result;
+    slot = { buffer: this.blocks[this.blocks.length - 1]!, offset: this.used++ * UNIFORM_SLOT };
+    u32.fill(0, count);
+    // A fresh slot: nothing pending or submitted reads it, so it need not wait for pending work.
+    this.queue.writeFresh(slot.buffer, slot.offset, this.words);
+    this.slots.set(key, slot);
+    if (this.pinning) this.pinned.add(slot.buffer);
+    return slot;
   }
 
-  /**
-   * Runs `task` after the queued commands are submitted, or now if none are queued: a buffer that an
-   * unsubmitted command uses must not be destroyed (the submit would fail), nor handed out again.
-   */
-  afterSubmit(task: () => void): void {
-    if (this.submitted) this.afterSubmitting.push(task);
-    else task();
-  }
-
-  flush(): void {
-    this.scheduled = false;
-    const submitted = this.submitted;
-    if (!submitted) return;
-    const commands = this.commands;
-    const tasks = this.afterSubmitting;
-    this.commands = [];
-    this.afterSubmitting = [];
-    this.submitted = undefined;
-    submitted.resolve(captureErrors(this.device, 'queue.submit', () => {
-      this.uniforms.flush(this.device.queue);
-      this.device.queue.submit(commands);
-    }));
-    for (const task of tasks) task();
+  private startOver(): void {
+    for (const block of this.blocks) {
+      if (!this.pinned.has(block)) this.queue.afterSubmit(() => this.buffers.destroy(block));
+    }
+    this.blocks = [];
+    this.slots.clear();
   }
 }
 
@@ -189,7 +195,14 @@ export class BindGroupCache {
 
   constructor(private readonly device: GPUDevice) {}
 
-  get(label: string, layout: GPUBindGroupLayout, output: GPUBuffer, entries: readonly GPUBindGroupEntry[]): GPUBindGroup {
+  /**
+   * The bind group for `entries`, made on first use inside error scopes: the error of making it (a
+   * buffer of another device, say) is pushed to `errors`, never left uncaptured.
+   */
+  get(
+    label: string, layout: GPUBindGroupLayout, output: GPUBuffer, entries: readonly GPUBindGroupEntry[],
+    errors: Promise<Error | undefined>[],
+  ): GPUBindGroup {
     const parts = [this.id(layout)];
     for (const e of entries) {
       const r = e.resource as GPUBufferBinding;
@@ -201,7 +214,11 @@ export class BindGroupCache {
     let group = groups.get(key);
     if (!group) {
       if (groups.size >= BIND_GROUPS_PER_OUTPUT) groups.clear();
-      group = this.device.createBindGroup({ label, layout, entries });
+      let made!: GPUBindGroup;
+      errors.push(captureErrors(this.device, label, () => {
+        made = this.device.createBindGroup({ label, layout, entries });
+      }));
+      group = made;
       groups.set(key, group);
     }
     return group;
@@ -225,7 +242,7 @@ const POOL_BYTES = 256 * 2 ** 20;
 /**
  * Output buffers of destroyed tensors, kept by size for the next op that needs one: creating a
  * buffer also costs its zero-initialisation, a full extra write. A buffer enters the pool only once
- * the commands that used it are submitted (Batcher.afterSubmit); later writes are ordered after them.
+ * the commands that used it are submitted (SharedQueue.afterSubmit); later writes are ordered after them.
  */
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
@@ -290,26 +307,4 @@ export class DeviceLostError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Runs `record` inside validation and out-of-memory error scopes; resolves to the first error. */
-export function captureErrors(device: GPUDevice, label: string, record: () => void): Promise<Error | undefined> {
-  device.pushErrorScope('validation');
-  device.pushErrorScope('out-of-memory');
-  let thrown: unknown;
-  try {
-    record();
-  } catch (e) {
-    thrown = e;
-  }
-  const oom = device.popErrorScope();
-  const validation = device.popErrorScope();
-  if (thrown !== undefined) throw thrown;
-  return Promise.all([oom, validation]).then(
-    ([o, v]) => {
-      const error = o ?? v;
-      return error ? new Error(`${label}: WebGPU ${error.constructor.name}: ${error.message}`) : undefined;
-    },
-    (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
-  );
 }

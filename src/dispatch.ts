@@ -87,3 +87,29 @@ export function planChunks(
   }
   return { vector: vec4 ? 'vec4' : 'scalar', chunks };
 }
+
+/**
+ * Arena layouts: an input in the output's GPUBuffer at another, non-overlapping range is read
+ * through the output's read_write binding (WebGPU forbids binding one buffer as both writable and
+ * read-only storage in a dispatch). How far apart the shared operands start: every chunk's
+ * binding must span that much more, so plan the chunks with that much less binding room.
+ */
+export function sharedSpread(operands: readonly OperandPlacement[], shared: readonly boolean[]): number {
+  const offsets = operands.filter((_, i) => shared[i]).map((o) => o.byteOffset);
+  return offsets.length < 2 ? 0 : Math.max(...offsets) - Math.min(...offsets);
+}
+
+/**
+ * Widens the bindings of the `shared` operands into one that covers them all, and re-expresses each
+ * one's elementOffset (in `unit`-byte storage elements) from its start. Operands not shared keep
+ * their own binding.
+ */
+export function mergeShared(bindings: readonly ChunkBinding[], shared: readonly boolean[], unit: number): ChunkBinding[] {
+  const members = bindings.filter((_, i) => shared[i]);
+  if (members.length < 2) return [...bindings];
+  const offset = Math.min(...members.map((b) => b.offset));
+  const end = Math.max(...members.map((b) => b.offset + b.size));
+  return bindings.map((b, i) => (shared[i]
+    ? { offset, size: end - offset, elementOffset: (b.offset - offset) / unit + b.elementOffset }
+    : b));
+}

@@ -1,5 +1,6 @@
 // WGSL generation: fills the templates in shaders/ for one (activation, mode, variant).
 import activationsWgsl from '../shaders/activations.wgsl?raw';
+import copyWgsl from '../shaders/copy.wgsl?raw';
 import elementwiseWgsl from '../shaders/elementwise.wgsl?raw';
 import mathWgsl from '../shaders/math.wgsl?raw';
 import softmaxWgsl from '../shaders/softmax.wgsl?raw';
@@ -174,4 +175,9 @@ export const JACOBIAN_PER_GROUP = 256 * 4;
 
 export function softmaxJacobianShader(act: SoftmaxActivation): string {
   return fillTemplate(softmaxJacobianWgsl, { ENTRY: act.wgsl.jacobianEntry });
+}
+
+/** The bitwise u32 copy of shaders/copy.wgsl; one element per invocation. */
+export function copyShader(): string {
+  return fillTemplate(copyWgsl, { WORKGROUP_SIZE });
 }

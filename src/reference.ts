@@ -17,10 +17,10 @@ function elementwise(mode: Mode, name: ActivationName, act: ElementwiseActivatio
   params: object | undefined): Float64Array {
   const p = resolveParams(name, params);
   const out = new Float64Array(x.length);
-  if (mode === 'backward' && resolveSource(name, mode, params) === 'output') {
+  if (mode === 'backward' && resolveSource(name, mode, params, p) === 'output') {
     // x is the saved output y = f(z).
     const fromOutput = act.fromOutput!;
-    for (let i = 0; i < x.length; i++) out[i] = dy![i]! * fromOutput.derivative(x[i]!);
+    for (let i = 0; i < x.length; i++) out[i] = dy![i]! * fromOutput.derivative(x[i]!, p);
     return out;
   }
   const f = mode === 'forward' ? act.forward : act.derivative;

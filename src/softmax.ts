@@ -2,8 +2,10 @@
 // a binding is cut, and the dispatches of each mode. The WGSL is shaders/softmax*.wgsl, assembled by
 // src/kernels.ts; the formulas and programs are the SOFTMAX entries of src/activations.ts.
 import { SOFTMAX, type AxisLayout, type Mode, type SoftmaxActivation, type SoftmaxProgram, type Source } from './activations.js';
-import { captureErrors, type Batcher, type CachedPipeline, type UniformArena } from './device.js';
-import { planDispatch, planGrid, type ChunkBinding, type OperandPlacement } from './dispatch.js';
+import { cachedPipeline, uniformBytes, type BindGroupCache, type UniformSlots } from './device.js';
+import {
+  mergeShared, planDispatch, planGrid, sharedSpread, type ChunkBinding, type OperandPlacement,
+} from './dispatch.js';
 import {
   JACOBIAN_PER_GROUP, softmaxJacobianShader, softmaxKey, softmaxShader, type SoftmaxVariant,
 } from './kernels.js';
@@ -11,8 +13,9 @@ import type { GpuTensor } from './tensor.js';
 
 /** Invocations per workgroup of the softmax kernels (WG in shaders/softmax.wgsl). */
 export const SOFTMAX_WORKGROUP = 256;
-/** Bytes of the kernels' uniform Params, rounded up to 16. */
-const PARAMS_BYTES = 64;
+/** u32 words of Params in shaders/softmax.wgsl and shaders/softmax_jacobian.wgsl. */
+const ROWS_UNIFORM_WORDS = 11;
+const JACOBIAN_UNIFORM_WORDS = 5;
 /** Workgroups that keep a large GPU busy: long rows are cut into blocks until a dispatch has this many. */
 const TARGET_GROUPS = 1024;
 /**
@@ -31,19 +34,24 @@ const MIN_BLOCK = 4096;
 /** What an Activations instance lends its softmax calls. */
 export interface SoftmaxContext {
   readonly device: GPUDevice;
-  readonly uniforms: UniformArena;
-  readonly batcher: Batcher;
-  readonly pipelines: Map<string, CachedPipeline>;
+  readonly uniforms: UniformSlots;
+  readonly bindGroups: BindGroupCache;
   /** Merge lanes with subgroup operations (the device has the feature and the caller did not opt out). */
   readonly subgroups: boolean;
   /** The adapter's smallest subgroup size: at most this many lanes share a row on the subgroup path. */
   readonly subgroupLanes: number;
   readonly maxWorkgroupsPerDimension: number;
-  allocate(length: number, label: string): GpuTensor;
+  /** An output tensor; a `temporary` one is released with retire() by the op that made it. */
+  allocate(length: number, label: string, temporary?: boolean): GpuTensor;
   /** A temporary buffer, counted in act.stats(). */
   createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer;
-  /** Destroys a temporary once the commands queued so far are submitted. */
-  retire(buffer: GPUBuffer): void;
+  /** Destroys a temporary once the work recorded so far is submitted (by the caller, for its `encoder`). */
+  retire(buffer: GPUBuffer, encoder: GPUCommandEncoder | undefined): void;
+  /** Records one op's commands (see Activations.record): ordered, batched, its errors on its outputs. */
+  record(
+    label: string, inputs: readonly GpuTensor[], outputs: readonly GpuTensor[], encoder: GPUCommandEncoder | undefined,
+    commands: (pass: GPUComputePassEncoder, errors: Promise<Error | undefined>[]) => void,
+  ): void;
 }
 
 /** One call, its arguments checked (see Activations.call). */
@@ -58,6 +66,8 @@ export interface SoftmaxCall {
   readonly x: GpuTensor;
   readonly dy?: GpuTensor;
   readonly out?: GpuTensor;
+  /** The caller's encoder to record into, if any. */
+  readonly encoder?: GPUCommandEncoder;
 }
 
 /** How one dispatch spreads rows over workgroups (the fields of Params in shaders/softmax.wgsl). */
@@ -174,28 +184,32 @@ export function runSoftmax(ctx: SoftmaxContext, call: SoftmaxCall): GpuTensor {
   const y = call.out ?? ctx.allocate(x.length, call.name);
   if (x.length === 0) return y;
   const program = mode === 'forward' ? act.wgsl.forward : from === 'output' ? act.wgsl.backwardFromOutput : act.wgsl.backward;
-  recordRows(ctx, call.verb, call.name, mode, from === 'output', program, call.layout, x, dy, y);
+  recordRows(ctx, call, mode, from === 'output', program, x, dy, y);
   return y;
 }
 
 /** Records the dispatches of `program` over every row of x (and dy) into y. */
 function recordRows(
-  ctx: SoftmaxContext, verb: string, name: string, mode: Mode, fromOutput: boolean, program: SoftmaxProgram,
-  layout: AxisLayout, x: GpuTensor, dy: GpuTensor | undefined, y: GpuTensor,
+  ctx: SoftmaxContext, call: SoftmaxCall, mode: Mode, fromOutput: boolean, program: SoftmaxProgram,
+  x: GpuTensor, dy: GpuTensor | undefined, y: GpuTensor,
 ): void {
   const { device } = ctx;
+  const { verb, name, layout } = call;
   const limits = device.limits;
   const slab = layout.len * layout.inner;
   const withDy = program.readsDy;
   const operands = [x, y, ...(withDy ? [dy!] : [])];
+  const placements = operands.map((t) => ({ byteOffset: t.byteOffset, bufferSize: t.buffer.size }));
+  // Inputs in y's buffer (in place, or elsewhere in an arena) are read through y's binding.
+  const shared = operands.map((t) => t.buffer === y.buffer);
   const chunks = planSlabs(
-    layout.outer, slab, operands.map((t) => ({ byteOffset: t.byteOffset, bufferSize: t.buffer.size })),
-    limits.maxStorageBufferBindingSize, limits.minStorageBufferOffsetAlignment,
+    layout.outer, slab, placements, limits.maxStorageBufferBindingSize - sharedSpread(placements, shared),
+    limits.minStorageBufferOffsetAlignment,
   );
   const chunkRows = chunks[0]!.outerCount * layout.inner;
   const plan = planRows(layout.len, layout.inner, chunkRows, ctx.subgroups ? ctx.subgroupLanes : undefined);
-  const xIsY = x.buffer === y.buffer;
-  const dyIsY = withDy && dy!.buffer === y.buffer;
+  const xIsY = shared[0]!;
+  const dyIsY = withDy && shared[2]!;
   const phases: SoftmaxVariant['phase'][] = plan.blocks > 1
     ? program.stats.map((_, i) => i).concat(program.stats.length)
     : [plan.laneBits === 0 ? 'thread' : 'rows'];
@@ -204,46 +218,35 @@ function recordRows(
     size: 16 * program.stats.length * chunkRows * plan.blocks,
     usage: GPUBufferUsage.STORAGE,
   });
-  // Errors flow down a chain: the output carries its inputs' errors first, then this op's own.
-  y.recordWrite(x.written);
-  if (withDy) y.recordWrite(dy!.written);
-  let submitted: Promise<Error | undefined> | undefined;
-  const errors = captureErrors(device, verb, () => {
-    const encoder = device.createCommandEncoder({ label: verb });
-    const pass = encoder.beginComputePass({ label: verb });
+  ctx.record(verb, withDy ? [x, dy!] : [x], [y], call.encoder, (pass, errors) => {
     for (const chunk of chunks) {
-      const [bx, by, bdy] = chunk.bindings;
+      const [bx, by, bdy] = mergeShared(chunk.bindings, shared, 4);
       const rows = chunk.outerCount * layout.inner;
-      const uniform = ctx.uniforms.slot((u32) => {
-        u32.set([rows, layout.len, layout.inner, plan.blocks, plan.blockLen, plan.laneBits, plan.laneShift, plan.rowShift,
-          bx!.elementOffset, bdy?.elementOffset ?? 0, by!.elementOffset]);
-      });
+      ctx.uniforms.u32.set([rows, layout.len, layout.inner, plan.blocks, plan.blockLen, plan.laneBits, plan.laneShift,
+        plan.rowShift, bx!.elementOffset, bdy?.elementOffset ?? 0, by!.elementOffset]);
+      const uniform = ctx.uniforms.slot(ROWS_UNIFORM_WORDS);
       const grid = planGrid(Math.ceil((rows * plan.blocks) / plan.unitsPerGroup), ctx.maxWorkgroupsPerDimension);
       for (const phase of phases) {
         const variant: SoftmaxVariant = { phase, subgroups: ctx.subgroups, xIsY, dyIsY };
         const key = softmaxKey(name, mode, fromOutput, variant);
-        const { pipeline, layout: bindLayout } = cachedPipeline(ctx, key, () => softmaxShader(program, variant), [
-          ...(xIsY ? [] : [1]), 2, ...(withDy && !dyIsY ? [3] : []), ...(partials ? [4] : []),
-        ]);
+        const { pipeline, layout: bindLayout } = cachedPipeline(device, key, () => softmaxShader(program, variant), [
+          ...(xIsY ? [] : [[1, false] as const]), [2, true], ...(withDy && !dyIsY ? [[3, false] as const] : []),
+          ...(partials ? [[4, true] as const] : []),
+        ], errors);
         const entries: GPUBindGroupEntry[] = [
-          { binding: 0, resource: { buffer: uniform.buffer, offset: 0, size: PARAMS_BYTES } },
+          { binding: 0, resource: { buffer: uniform.buffer, offset: 0, size: uniformBytes(ROWS_UNIFORM_WORDS) } },
           { binding: 2, resource: { buffer: y.buffer, offset: by!.offset, size: by!.size } },
         ];
-        // An input that is the output itself is read through y's binding.
         if (!xIsY) entries.push({ binding: 1, resource: { buffer: x.buffer, offset: bx!.offset, size: bx!.size } });
         if (withDy && !dyIsY) entries.push({ binding: 3, resource: { buffer: dy!.buffer, offset: bdy!.offset, size: bdy!.size } });
         if (partials) entries.push({ binding: 4, resource: { buffer: partials } });
         pass.setPipeline(pipeline);
-        pass.setBindGroup(0, device.createBindGroup({ label: key, layout: bindLayout, entries }), [uniform.offset]);
+        pass.setBindGroup(0, ctx.bindGroups.get(key, bindLayout, y.buffer, entries, errors), [uniform.offset]);
         pass.dispatchWorkgroups(grid.x, grid.y);
       }
     }
-    pass.end();
-    submitted = ctx.batcher.add(encoder.finish(), operands.some((t) => !t.verified));
   });
-  if (partials) ctx.retire(partials);
-  y.recordWrite(errors);
-  if (submitted) y.recordWrite(submitted);
+  if (partials) ctx.retire(partials, call.encoder);
 }
 
 /** derivative: y = softmax(x) into a temporary, then each row's len×len Jacobian from y. */
@@ -266,65 +269,23 @@ function runJacobian(ctx: SoftmaxContext, call: SoftmaxCall): GpuTensor {
   const bindingSize = outOffset + 4 * total - bindingStart;
   const jacobian = out ?? ctx.allocate(total, call.name);
   if (total === 0) return jacobian;
-  const probs = ctx.allocate(x.length, `${call.name} probabilities`);
-  recordRows(ctx, verb, 'softmax', 'forward', false, SOFTMAX.softmax.wgsl.forward, layout, x, undefined, probs);
-  jacobian.recordWrite(probs.written);
-  let submitted: Promise<Error | undefined> | undefined;
-  const errors = captureErrors(device, verb, () => {
+  const probs = ctx.allocate(x.length, `${call.name} probabilities`, true);
+  const forward = { ...call, name: 'softmax', out: probs };
+  recordRows(ctx, forward, 'forward', false, SOFTMAX.softmax.wgsl.forward, x, undefined, probs);
+  ctx.record(verb, [probs], [jacobian], call.encoder, (pass, errors) => {
     const key = `${call.name}/derivative/jacobian`;
-    const { pipeline, layout: bindLayout } = cachedPipeline(ctx, key, () => softmaxJacobianShader(act), [1, 2]);
-    const uniform = ctx.uniforms.slot((u32) => {
-      u32.set([total, n, layout.inner, 0, (outOffset - bindingStart) / 4]);
-    });
-    const encoder = device.createCommandEncoder({ label: verb });
-    const pass = encoder.beginComputePass({ label: verb });
+    const { pipeline, layout: bindLayout } = cachedPipeline(device, key, () => softmaxJacobianShader(act), [[1, false], [2, true]], errors);
+    ctx.uniforms.u32.set([total, n, layout.inner, 0, (outOffset - bindingStart) / 4]);
+    const uniform = ctx.uniforms.slot(JACOBIAN_UNIFORM_WORDS);
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, device.createBindGroup({
-      label: key,
-      layout: bindLayout,
-      entries: [
-        { binding: 0, resource: { buffer: uniform.buffer, offset: 0, size: PARAMS_BYTES } },
-        { binding: 1, resource: { buffer: probs.buffer, offset: 0, size: 4 * x.length } },
-        { binding: 2, resource: { buffer: jacobian.buffer, offset: bindingStart, size: bindingSize } },
-      ],
-    }), [uniform.offset]);
+    pass.setBindGroup(0, ctx.bindGroups.get(key, bindLayout, jacobian.buffer, [
+      { binding: 0, resource: { buffer: uniform.buffer, offset: 0, size: uniformBytes(JACOBIAN_UNIFORM_WORDS) } },
+      { binding: 1, resource: { buffer: probs.buffer, offset: 0, size: 4 * x.length } },
+      { binding: 2, resource: { buffer: jacobian.buffer, offset: bindingStart, size: bindingSize } },
+    ], errors), [uniform.offset]);
     const grid = planDispatch(total, JACOBIAN_PER_GROUP, ctx.maxWorkgroupsPerDimension);
     pass.dispatchWorkgroups(grid.x, grid.y);
-    pass.end();
-    submitted = ctx.batcher.add(encoder.finish(), (out !== undefined && !out.verified) || !x.verified);
   });
-  ctx.retire(probs.buffer);
-  jacobian.recordWrite(errors);
-  if (submitted) jacobian.recordWrite(submitted);
+  ctx.retire(probs.buffer, call.encoder);
   return jacobian;
-}
-
-/**
- * The pipeline for `key`, made on first use. Binding 0 is the uniform Params at a dynamic offset;
- * `storage` lists the storage bindings: 2 (the output) is read_write, and so is 4 (partials).
- */
-function cachedPipeline(ctx: SoftmaxContext, key: string, code: () => string, storage: readonly number[]): CachedPipeline {
-  let cached = ctx.pipelines.get(key);
-  if (!cached) {
-    const { device } = ctx;
-    const entries: GPUBindGroupLayoutEntry[] = [
-      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
-      ...storage.map((binding): GPUBindGroupLayoutEntry => ({
-        binding,
-        visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: binding === 2 || binding === 4 ? 'storage' : 'read-only-storage' },
-      })),
-    ];
-    const layout = device.createBindGroupLayout({ label: key, entries });
-    cached = {
-      layout,
-      pipeline: device.createComputePipeline({
-        label: key,
-        layout: device.createPipelineLayout({ label: key, bindGroupLayouts: [layout] }),
-        compute: { module: device.createShaderModule({ label: key, code: code() }), entryPoint: 'main' },
-      }),
-    };
-    ctx.pipelines.set(key, cached);
-  }
-  return cached;
 }

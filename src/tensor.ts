@@ -7,8 +7,24 @@ export interface TensorOwner {
   release(tensor: GpuTensor): void;
 }
 
+/**
+ * What the library knows of a caller's buffer, shared by every tensor that wraps it on one device:
+ * wrapping the same buffer again costs no new check.
+ */
+export interface BufferCheck {
+  /** True once a probe has shown that the buffer belongs to the device. */
+  verified: boolean;
+  /** Why the buffer cannot be used (another device's, or destroyed by its owner), once known. */
+  failure: Error | undefined;
+  /** Resolves to the probe's error. */
+  readonly probe: Promise<Error | undefined>;
+}
+
 export class GpuTensor {
   private destroyed = false;
+  private writes: Promise<Error | undefined>;
+  /** The promises already folded into `writes`: a loop over the same tensors chains nothing new. */
+  private readonly included = new WeakSet<Promise<Error | undefined>>();
 
   /** @internal Made by Activations.tensor(), .wrap() and the GPU-resident ops. */
   constructor(
@@ -21,35 +37,30 @@ export class GpuTensor {
     readonly byteOffset: number,
     /** True when the library allocated `buffer` and destroys it with the tensor. */
     readonly ownsBuffer: boolean,
-  ) {}
-
-  private writes: Promise<Error | undefined> = Promise.resolve(undefined);
+    /** @internal For a wrapped caller buffer: what is known of it. */
+    readonly check?: BufferCheck,
+  ) {
+    this.writes = check?.probe ?? Promise.resolve(undefined);
+    this.included.add(this.writes);
+  }
 
   /** @internal Resolves to the first WebGPU error among the ops that produced these values. */
   get written(): Promise<Error | undefined> {
     return this.writes;
   }
 
-  /** False until a wrapped caller buffer is known to belong to this device. */
-  verified = true;
-
-  /** @internal Marks a wrapped buffer as unverified until `check` resolves; its error becomes the tensor's. */
-  verify(check: Promise<Error | undefined>): void {
-    this.verified = false;
-    this.recordWrite(check.then((e) => {
-      this.verified = e === undefined;
-      this.failure = e;
-      return e;
-    }));
+  /** @internal False while a wrapped caller buffer is not yet known to belong to this device. */
+  get verified(): boolean {
+    return this.check === undefined || this.check.verified;
   }
-
-  /** The error that makes this tensor unusable (a foreign or destroyed buffer), once known. */
-  private failure: Error | undefined;
 
   /** @internal Records an op that writes this tensor; `error` resolves to its WebGPU error, if any. */
   recordWrite(error: Promise<Error | undefined>): void {
+    if (this.included.has(error)) return;
     const before = this.writes;
     this.writes = Promise.all([before, error]).then(([a, b]) => a ?? b);
+    this.included.add(error);
+    this.included.add(this.writes);
   }
 
   get device(): GPUDevice {
@@ -84,6 +95,7 @@ export class GpuTensor {
   /** @internal Throws if the tensor was destroyed or its buffer is known to be unusable. */
   assertUsable(use: string): void {
     if (this.destroyed) throw new Error(`${use}: the tensor (${this.length} elements) was destroyed`);
-    if (this.failure) throw this.failure;
+    const failure = this.check?.failure;
+    if (failure) throw new TypeError(`${use}: ${failure.message}`, { cause: failure });
   }
 }

@@ -99,13 +99,14 @@ describe('past the binding limit', () => {
 
   test('zero-length tensors return empty results without submitting anything', async () => {
     const device = await defaultLimitsDevice();
-    const lib = await createActivations({ device });
+    // Wrapped before the library wraps the queue, so that the library's own submits are counted.
     let submits = 0;
     const submit = device.queue.submit.bind(device.queue);
     device.queue.submit = (buffers) => {
       submits++;
       submit(buffers);
     };
+    const lib = await createActivations({ device });
     const t = lib.tensor(new Float32Array(0));
     const y = lib.backward('elu', t, t);
     expect(y.length).toBe(0);
@@ -163,17 +164,39 @@ describe('device loss', () => {
 });
 
 describe('GPU errors are caught, attributed, and never uncaptured', () => {
-  test('a caller buffer destroyed before use: the call rejects with the WebGPU message', async () => {
+  test('a wrapped buffer destroyed by its owner: later calls throw a TypeError naming it, and nothing is uncaptured', async () => {
     const device = await defaultLimitsDevice();
     let uncaptured = 0;
     device.addEventListener('uncapturederror', () => uncaptured++);
     const lib = await createActivations({ device });
     const buffer = callerBuffer(device, new Float32Array(64));
+    buffer.label = 'activations';
     const w = lib.wrap(buffer);
     await w.read(); // the probe passes: the buffer is alive now
     buffer.destroy();
+    expect(() => lib.forward('elu', w)).toThrow(TypeError);
+    expect(() => lib.forward('elu', w)).toThrow('forward(elu): x: the wrapped buffer "activations" was destroyed by its owner');
+    await expect(w.read()).rejects.toThrow(/read: the wrapped buffer "activations" was destroyed/);
+    expect(() => lib.wrap(buffer)).toThrow(/wrap: the wrapped buffer "activations" was destroyed/);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(uncaptured).toBe(0);
+    lib.destroy();
+    device.destroy();
+  });
+
+  test('a buffer destroyed before it was wrapped: the probe finds out, the first call rejects, later calls throw', async () => {
+    const device = await defaultLimitsDevice();
+    let uncaptured = 0;
+    device.addEventListener('uncapturederror', () => uncaptured++);
+    const lib = await createActivations({ device });
+    const buffer = callerBuffer(device, new Float32Array(64));
+    buffer.destroy();
+    const w = lib.wrap(buffer);
     const y = lib.forward('elu', w);
-    await expect(y.read()).rejects.toThrow(/queue\.submit: WebGPU GPUValidationError: .*destroyed/i);
+    await expect(y.read()).rejects.toThrow(/wrap: the buffer cannot be used on this device: .*destroyed/);
+    expect(() => lib.forward('elu', w)).toThrow(TypeError);
+    // Other work is not taken down with it.
+    expect(Array.from(await lib.forward('relu', new Float32Array([-1, 2])))).toEqual([0, 2]);
     await new Promise((r) => setTimeout(r, 100));
     expect(uncaptured).toBe(0);
     lib.destroy();
@@ -234,11 +257,12 @@ describe('bad input: a specific error, and nothing touched', () => {
     buffer.destroy();
   });
 
-  test('an out of another size, or sharing the input buffer at another offset, is a RangeError', async () => {
+  test('an out of another size, or partly overlapping an input in its buffer, is a RangeError', async () => {
     const buffer = callerBuffer(act.device, values);
     const x = act.wrap(buffer, { length: 4 });
-    expect(() => act.forward('relu', x, { out: act.wrap(buffer, { offset: 16, length: 4 }) })).toThrow(/out shares its GPUBuffer with an input at byte offset 0 instead of 16/);
     expect(() => act.forward('relu', x, { out: act.wrap(buffer, { offset: 4, length: 4 }) })).toThrow(RangeError);
+    expect(() => act.forward('relu', x, { out: act.wrap(buffer, { offset: 4, length: 4 }) }))
+      .toThrow('forward(relu): out (bytes 4–20) partly overlaps an input (bytes 0–16) in the same GPUBuffer');
     expect(() => act.forward('relu', x, { out: act.wrap(buffer, { length: 8 }) })).toThrow(/out has length 8, expected 4/);
     await expectUnchanged(buffer, values);
     buffer.destroy();

@@ -323,7 +323,7 @@ describe('bad input: a RangeError naming the value and what was expected, and no
     [{ shape: [2, 5], axis: 3 }, 'softmax: axis 3 is out of range for shape [2,5]; expected an integer in [-2, 1]'],
     [{ shape: [2, 5], axis: -3 }, /axis -3 is out of range for shape \[2,5\]/],
     [{ shape: [2, 5], axis: 0.5 }, /axis 0.5 is out of range/],
-    [{ shape: [2, 5], alpha: 1 }, 'softmax: unknown parameter "alpha"; expected "shape" or "axis" or "from"'],
+    [{ shape: [2, 5], alpha: 1 }, 'softmax: unknown parameter "alpha"; softmax takes no parameters, and the options "shape", "axis", "from"'],
     [{ shape: [2, 5], from: 'output' }, 'softmax: from is an option of backward, not of forward'],
   ] as const)('%o', async (params, message) => {
     const out = act.tensor(new Float32Array(10).fill(7));

@@ -41,7 +41,7 @@ export const CHOSEN_DY: readonly number[] = [
 ];
 
 /** n values uniform in [lo, hi). */
-export function uniform(n: number, lo: number, hi: number, seed: number): Float32Array {
+export function uniform(n: number, lo: number, hi: number, seed: number): Float32Array<ArrayBuffer> {
   const r = rng(seed);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();

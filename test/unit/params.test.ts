@@ -30,8 +30,8 @@ describe('resolveParams', () => {
     ['linear', { m: 1e39 }, /m = 1e\+39 is invalid/], // finite in float64, ∞ in f32
     ['linear', { m: 1e-40 }, /m = 1e-40 is subnormal in f32/], // some GPUs flush it to 0, others do not
     ['leakyRelu', { alpha: -1e-42 }, /alpha = -1e-42 is subnormal/],
-    ['linear', { alpha: 2 }, /linear: unknown parameter "alpha"; expected "m"/],
-    ['relu', { alpha: 2 }, /relu: unknown parameter "alpha"; relu takes no parameters/],
+    ['linear', { alpha: 2 }, /linear: unknown parameter "alpha"; linear takes the parameter "m"$/],
+    ['relu', { alpha: 2 }, /relu: unknown parameter "alpha"; relu takes no parameters, and the option "from"$/],
   ] as const)('%s %o is a RangeError', (name, params, message) => {
     expect(() => resolveParams(name, params)).toThrow(RangeError);
     expect(() => resolveParams(name, params)).toThrow(message);

@@ -61,10 +61,10 @@ describe('resolveSource and resolveParams', () => {
 
   test('softmax takes shape, axis and from; sigmoid and tanh take from; the rest as before', () => {
     expect(resolveParams('softmax', { shape: [2], axis: 0, from: 'input' })).toEqual({});
-    expect(() => resolveParams('logSoftmax', { alpha: 1 })).toThrow('logSoftmax: unknown parameter "alpha"; expected "shape" or "axis" or "from"');
+    expect(() => resolveParams('logSoftmax', { alpha: 1 })).toThrow('logSoftmax: unknown parameter "alpha"; logSoftmax takes no parameters, and the options "shape", "axis", "from"');
     expect(resolveParams('sigmoid', { from: 'output' })).toEqual({});
-    expect(() => resolveParams('sigmoid', { shape: [1] })).toThrow('sigmoid: unknown parameter "shape"; expected "from"');
-    expect(() => resolveParams('relu', { from: 'output' })).toThrow('relu: unknown parameter "from"; relu takes no parameters');
+    expect(() => resolveParams('sigmoid', { shape: [1] })).toThrow('sigmoid: the option "shape" is for softmax, logSoftmax only; sigmoid takes no parameters, and the option "from"');
+    expect(() => resolveParams('linear', { from: 'output' })).toThrow('linear: backward\'s option "from" is for elu, relu, leakyRelu, sigmoid, tanh, softmax, logSoftmax only; linear takes the parameter "m"');
   });
 });
 

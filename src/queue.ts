@@ -1,0 +1,206 @@
+// The library's place on a device's GPUQueue: one SharedQueue per GPUDevice, shared by every
+// Activations instance on it.
+//
+// Calls record their dispatches into one open compute pass, submitted at the end of the task, so a
+// chain of ops is one submit. Batching must never be observable: a library call's GPU work has to run
+// exactly where the call happened relative to everything else on the queue. So the queue's own
+// methods that put work on it (submit, writeBuffer, writeTexture, copyExternalImageToTexture) and
+// onSubmittedWorkDone are wrapped, on the device's GPUQueue object, to submit the library's pending
+// work first. The caller's own submits, other libraries and other Activations instances then see the
+// library's results in program order, with no await anywhere.
+
+/** Queue methods that enqueue work (or wait for it), wrapped to submit pending library work first. */
+const ORDERED = ['submit', 'writeBuffer', 'writeTexture', 'copyExternalImageToTexture', 'onSubmittedWorkDone'] as const;
+
+interface Batch {
+  readonly encoder: GPUCommandEncoder;
+  pass: GPUComputePassEncoder | undefined;
+  /** The ops recorded, for the error message of a failed submit. */
+  readonly labels: string[];
+  /** Run once the batch is submitted: releases of buffers it uses. */
+  readonly after: (() => void)[];
+  readonly result: Promise<Error | undefined>;
+  readonly resolve: (error: Promise<Error | undefined>) => void;
+}
+
+const queues = new WeakMap<GPUDevice, SharedQueue>();
+
+/** The SharedQueue of `device`, made (and the queue wrapped) on first use. */
+export function sharedQueue(device: GPUDevice): SharedQueue {
+  let queue = queues.get(device);
+  if (!queue) queues.set(device, (queue = new SharedQueue(device)));
+  return queue;
+}
+
+export class SharedQueue {
+  private batch: Batch | undefined;
+  /** Tasks to run once the caller submits an encoder the library recorded into (see afterCallerSubmit). */
+  private readonly encoderTasks = new WeakMap<GPUCommandEncoder, (() => void)[]>();
+  private readonly commandTasks = new WeakMap<GPUCommandBuffer, (() => void)[]>();
+  private scheduled = false;
+  /** The queue's methods as they were before wrapping: the library's own work goes through these. */
+  private readonly raw: { submit: GPUQueue['submit']; writeBuffer: GPUQueue['writeBuffer'] };
+  /** Submits made by the library, for tests and stats. */
+  submits = 0;
+
+  constructor(private readonly device: GPUDevice) {
+    const queue = device.queue;
+    this.raw = { submit: queue.submit.bind(queue), writeBuffer: queue.writeBuffer.bind(queue) };
+    for (const method of ORDERED) {
+      const original = queue[method] as ((...args: unknown[]) => unknown) | undefined;
+      if (typeof original !== 'function') continue; // copyExternalImageToTexture is absent outside browsers
+      const shared = this;
+      // An own property on this queue object only: other devices and the prototype are untouched.
+      Object.defineProperty(queue, method, {
+        configurable: true,
+        writable: true,
+        value: function (this: GPUQueue, ...args: unknown[]): unknown {
+          shared.flush();
+          const result = original.apply(this, args);
+          if (method === 'submit') shared.submitted(args[0] as Iterable<GPUCommandBuffer>);
+          return result;
+        },
+      });
+    }
+  }
+
+  /**
+   * Records compute work into the pending batch. `isolated` gives it a submit of its own, right after
+   * the work already pending: for work whose validity is not yet known (a wrapped buffer not yet
+   * checked), so that it cannot take other calls' work down with it. Resolves to the submit's error.
+   */
+  compute(label: string, isolated: boolean, record: (pass: GPUComputePassEncoder) => void): Promise<Error | undefined> {
+    if (isolated) this.flush();
+    const batch = this.open();
+    batch.pass ??= batch.encoder.beginComputePass({ label: 'webgpu-activations' });
+    record(batch.pass);
+    return this.recorded(batch, label, isolated);
+  }
+
+  /** Records encoder commands (copies) into the pending batch, after its compute work. */
+  encode(label: string, isolated: boolean, record: (encoder: GPUCommandEncoder) => void): Promise<Error | undefined> {
+    if (isolated) this.flush();
+    const batch = this.open();
+    batch.pass?.end();
+    batch.pass = undefined;
+    record(batch.encoder);
+    return this.recorded(batch, label, isolated);
+  }
+
+  /** Writes a buffer that no pending or submitted work uses yet, without submitting pending work. */
+  writeFresh(buffer: GPUBuffer, offset: number, data: BufferSource): void {
+    this.raw.writeBuffer(buffer, offset, data);
+  }
+
+  /** Submits work that touches no memory (a probe): it orders nothing, so it need not flush. */
+  submitUnordered(commands: GPUCommandBuffer): void {
+    this.raw.submit([commands]);
+  }
+
+  /**
+   * Runs `task` once the pending work is submitted, or now if none is pending: a buffer that pending
+   * work uses must not be destroyed (the submit would fail), nor handed out again.
+   */
+  afterSubmit(task: () => void): void {
+    if (this.batch) this.batch.after.push(task);
+    else task();
+  }
+
+  /**
+   * Runs `task` once the caller has submitted `encoder`, which the library recorded work into: the
+   * temporaries of that work are released then. The encoder's finish() is wrapped to follow it.
+   */
+  afterCallerSubmit(encoder: GPUCommandEncoder, task: () => void): void {
+    let tasks = this.encoderTasks.get(encoder);
+    if (!tasks) {
+      this.encoderTasks.set(encoder, (tasks = []));
+      const finish = encoder.finish;
+      const commandTasks = this.commandTasks;
+      const all = tasks;
+      Object.defineProperty(encoder, 'finish', {
+        configurable: true,
+        writable: true,
+        value: function (this: GPUCommandEncoder, ...args: unknown[]): GPUCommandBuffer {
+          const commands = finish.apply(this, args as [GPUCommandBufferDescriptor?]);
+          commandTasks.set(commands, all);
+          return commands;
+        },
+      });
+    }
+    tasks.push(task);
+  }
+
+  /** The caller submitted `commands`: run the tasks waiting for those recorded into by the library. */
+  private submitted(commands: Iterable<GPUCommandBuffer>): void {
+    for (const buffer of commands) {
+      const tasks = this.commandTasks.get(buffer);
+      if (!tasks) continue;
+      this.commandTasks.delete(buffer);
+      for (const task of tasks) task();
+    }
+  }
+
+  get pending(): boolean {
+    return this.batch !== undefined;
+  }
+
+  /** Submits the pending work now. */
+  flush(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    batch.pass?.end();
+    const what = batch.labels.length === 1 ? batch.labels[0]! : `${batch.labels[0]!} and ${batch.labels.length - 1} more library calls`;
+    batch.resolve(captureErrors(this.device, `queue.submit of ${what}`, () => {
+      this.raw.submit([batch.encoder.finish()]);
+    }));
+    this.submits++;
+    for (const task of batch.after) task();
+  }
+
+  private open(): Batch {
+    if (!this.batch) {
+      let resolve!: Batch['resolve'];
+      const result = new Promise<Error | undefined>((r) => (resolve = r));
+      const encoder = this.device.createCommandEncoder({ label: 'webgpu-activations' });
+      this.batch = { encoder, pass: undefined, labels: [], after: [], result, resolve };
+    }
+    return this.batch;
+  }
+
+  private recorded(batch: Batch, label: string, isolated: boolean): Promise<Error | undefined> {
+    batch.labels.push(label);
+    if (isolated) {
+      this.flush();
+    } else if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+    return batch.result;
+  }
+}
+
+/** Runs `record` inside validation and out-of-memory error scopes; resolves to the first error. */
+export function captureErrors(device: GPUDevice, label: string, record: () => void): Promise<Error | undefined> {
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  let thrown: unknown;
+  try {
+    record();
+  } catch (e) {
+    thrown = e;
+  }
+  const oom = device.popErrorScope();
+  const validation = device.popErrorScope();
+  if (thrown !== undefined) throw thrown;
+  return Promise.all([oom, validation]).then(
+    ([o, v]) => {
+      const error = o ?? v;
+      return error ? new Error(`${label}: WebGPU ${error.constructor.name}: ${error.message}`) : undefined;
+    },
+    (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+  );
+}
