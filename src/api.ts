@@ -9,9 +9,9 @@ import {
 } from './device.js';
 import { mergeShared, planChunks, planDispatch, sharedSpread } from './dispatch.js';
 import {
-  WORKGROUP_SIZE, copyShader, elementsPerGroup, elementwiseKey, elementwiseShader, type ElementwiseVariant,
+  SMALL_WORKGROUP_SIZE, WORKGROUP_SIZE, copyShader, elementsPerGroup, elementwiseKey, elementwiseShader, type ElementwiseVariant,
 } from './kernels.js';
-import { captureErrors, sharedQueue, type SharedQueue } from './queue.js';
+import { Made, captureErrors, sharedQueue, type SharedQueue } from './queue.js';
 import { checkSoftmaxFits, runSoftmax, type SoftmaxContext } from './softmax.js';
 import { GpuTensor, type BufferCheck, type TensorOwner } from './tensor.js';
 
@@ -105,7 +105,7 @@ export class Activations implements TensorOwner {
   private readonly buffers: BufferLedger;
   private readonly queue: SharedQueue;
   private readonly uniforms: UniformSlots;
-  private readonly pipelines: Map<string, CachedPipeline>;
+  private readonly pipelines: ReadonlyMap<string, unknown>;
   private readonly maxBindingSize: number;
   /** Set once the device is lost or this instance destroyed: every call then fails with it. */
   private closedBy: Error | undefined;
@@ -131,7 +131,7 @@ export class Activations implements TensorOwner {
   ) {
     this.buffers = new BufferLedger(device);
     this.queue = sharedQueue(device);
-    this.uniforms = new UniformSlots(this.buffers, this.queue);
+    this.uniforms = new UniformSlots(device, this.buffers, this.queue);
     this.bindGroups = new BindGroupCache(device);
     this.outputs = new BufferPool(this.buffers);
     this.pipelines = deviceCache(device).pipelines;
@@ -262,11 +262,12 @@ export class Activations implements TensorOwner {
       });
     }
     const bytes = 4 * tensor.length;
-    const staging = this.buffers.create({
+    const made = new Made(this.device, 'read', () => this.buffers.create({
       label: 'webgpu-activations readback',
       size: bytes,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    }));
+    const staging = made.value;
     let source = tensor;
     let submitted: Promise<Error | undefined>;
     try {
@@ -274,6 +275,7 @@ export class Activations implements TensorOwner {
       if (!(tensor.buffer.usage & GPUBufferUsage.COPY_SRC)) source = this.copyOf(tensor);
       submitted = this.queue.encode('read', !tensor.verified, (encoder) => {
         encoder.copyBufferToBuffer(source.buffer, source.byteOffset, staging, 0, bytes);
+        return true; // the staging buffer is new
       });
       if (source !== tensor) this.releaseBuffer(source.buffer);
       this.queue.flush();
@@ -284,8 +286,8 @@ export class Activations implements TensorOwner {
     return this.track(async () => {
       try {
         // After a failed submit the map may never complete: reject with the submit's error instead.
-        const failed = Promise.all([source.written, submitted]).then(([a, b]) => {
-          const error = a ?? b;
+        const failed = Promise.all([source.written, made.error, submitted]).then(([a, b, c]) => {
+          const error = a ?? b ?? c;
           return error ? Promise.reject(error) : new Promise<never>(() => {});
         });
         const mapped = staging.mapAsync(GPUMapMode.READ);
@@ -447,7 +449,10 @@ export class Activations implements TensorOwner {
       }
     } else {
       const isolated = inputs.some((t) => !t.verified) || outputs.some((t) => !t.verified);
-      errors.push(this.queue.compute(label, isolated, (pass) => commands(pass, errors)));
+      errors.push(this.queue.compute(label, isolated, (pass) => {
+        commands(pass, errors);
+        return errors.length > 0; // something it uses is not yet known to be valid
+      }));
     }
     for (const y of outputs) for (const e of errors) y.recordWrite(e);
   }
@@ -475,12 +480,13 @@ export class Activations implements TensorOwner {
       xIsY: shared[0]!,
       dyIsY: dy !== undefined && shared[2]!,
       fromOutput: from === 'output',
+      small: x.length <= SMALL_WORKGROUP_SIZE * (unit / 4),
     };
-    const perGroup = elementsPerGroup(plan.vector);
+    const perGroup = elementsPerGroup(plan.vector, variant.small);
     this.record(verb, dy ? [x, dy] : [x], [y], encoder, (pass, errors) => {
       const { pipeline, tail, layout } = cachedPipeline(
         this.device, elementwiseKey(name, mode, variant), () => elementwiseShader(act, mode, variant),
-        [[2, true], ...(variant.xIsY ? [] : [[1, false] as const]), ...(mode === 'backward' && !variant.dyIsY ? [[3, false] as const] : [])],
+        () => [[2, true], ...(variant.xIsY ? [] : [[1, false] as const]), ...(mode === 'backward' && !variant.dyIsY ? [[3, false] as const] : [])],
         errors, plan.vector === 'vec4',
       );
       for (const chunk of plan.chunks) {
@@ -491,7 +497,7 @@ export class Activations implements TensorOwner {
         u32[2] = bdy?.elementOffset ?? 0;
         u32[3] = by!.elementOffset;
         f32[4] = p;
-        const uniform = this.uniforms.slot(ELEMENTWISE_UNIFORM_WORDS);
+        const uniform = this.uniforms.slot(ELEMENTWISE_UNIFORM_WORDS, errors);
         const entries: GPUBindGroupEntry[] = [
           { binding: 0, resource: { buffer: uniform.buffer, offset: 0, size: uniformBytes(ELEMENTWISE_UNIFORM_WORDS) } },
           { binding: 2, resource: { buffer: y.buffer, offset: by!.offset, size: by!.size } },
@@ -534,7 +540,7 @@ export class Activations implements TensorOwner {
     const plan = planChunks(tensor.length, placements, this.maxBindingSize, this.device.limits.minStorageBufferOffsetAlignment);
     const perUnit = plan.vector === 'vec4' ? 4 : 1;
     this.record('read (copy)', [tensor], [copy], undefined, (pass, errors) => {
-      const { pipeline, layout } = cachedPipeline(this.device, 'copy/u32', copyShader, [[1, false], [2, true]], errors);
+      const { pipeline, layout } = cachedPipeline(this.device, 'copy/u32', copyShader, () => [[1, false], [2, true]], errors);
       pass.setPipeline(pipeline);
       for (const chunk of plan.chunks) {
         const [src, dst] = chunk.bindings;
@@ -542,7 +548,7 @@ export class Activations implements TensorOwner {
         u32[0] = chunk.length;
         u32[1] = src!.elementOffset * perUnit;
         u32[2] = dst!.elementOffset * perUnit;
-        const uniform = this.uniforms.slot(COPY_UNIFORM_WORDS);
+        const uniform = this.uniforms.slot(COPY_UNIFORM_WORDS, errors);
         pass.setBindGroup(0, this.bindGroups.get('read (copy)', layout, copy.buffer, [
           { binding: 0, resource: { buffer: uniform.buffer, offset: 0, size: uniformBytes(COPY_UNIFORM_WORDS) } },
           { binding: 1, resource: { buffer: tensor.buffer, offset: src!.offset, size: src!.size } },

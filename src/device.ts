@@ -1,6 +1,6 @@
 // The device manager: asks for the GPUDevice (or borrows the caller's), caches pipelines per device,
 // keeps uniform values, bind groups and released buffers for reuse, and counts the buffers it made.
-import { captureErrors, type SharedQueue } from './queue.js';
+import { Made, type SharedQueue } from './queue.js';
 import { ENTRY_MAIN, ENTRY_TAIL } from './kernels.js';
 import type { BufferCheck } from './tensor.js';
 
@@ -39,7 +39,7 @@ export async function requestBestDevice(): Promise<GPUDevice> {
 
 /** Per-device state shared by every Activations instance on that device. */
 export interface DeviceCache {
-  readonly pipelines: Map<string, CachedPipeline>;
+  readonly pipelines: Map<string, Made<CachedPipeline>>;
   /** What is known of each caller buffer wrapped on the device (see Activations.wrap). */
   readonly wraps: WeakMap<GPUBuffer, BufferCheck>;
   /** The pipeline that checks a wrapped buffer can be used on the device. */
@@ -70,33 +70,34 @@ export type StorageBinding = readonly [binding: number, writable: boolean];
 
 /**
  * The pipeline cached under `key` on `device`, made on first use inside error scopes (its error
- * pushed to `errors`). Binding 0 is a uniform block at a dynamic offset; `storage` lists the rest.
+ * pushed to `errors`). Binding 0 is a uniform block at a dynamic offset; `storage()` lists the rest.
  */
 export function cachedPipeline(
-  device: GPUDevice, key: string, code: () => string, storage: readonly StorageBinding[],
+  device: GPUDevice, key: string, code: () => string, storage: () => readonly StorageBinding[],
   errors: Promise<Error | undefined>[], withTail = false,
 ): CachedPipeline {
   const pipelines = deviceCache(device).pipelines;
   let cached = pipelines.get(key);
-  if (cached) return cached;
-  errors.push(captureErrors(device, key, () => {
-    const entries: GPUBindGroupLayoutEntry[] = [
-      // One uniform buffer serves many dispatches, each at its own dynamic offset.
-      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
-      ...storage.map(([binding, writable]): GPUBindGroupLayoutEntry => ({
-        binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: writable ? 'storage' : 'read-only-storage' },
-      })),
-    ];
-    const layout = device.createBindGroupLayout({ label: key, entries });
-    const pipelineLayout = device.createPipelineLayout({ label: key, bindGroupLayouts: [layout] });
-    const module = device.createShaderModule({ label: key, code: code() });
-    const entry = (entryPoint: string) => device.createComputePipeline({
-      label: `${key}/${entryPoint}`, layout: pipelineLayout, compute: { module, entryPoint },
+  if (!cached) {
+    cached = new Made(device, key, () => {
+      const entries: GPUBindGroupLayoutEntry[] = [
+        // One uniform buffer serves many dispatches, each at its own dynamic offset.
+        { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
+        ...storage().map(([binding, writable]): GPUBindGroupLayoutEntry => ({
+          binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: writable ? 'storage' : 'read-only-storage' },
+        })),
+      ];
+      const layout = device.createBindGroupLayout({ label: key, entries });
+      const pipelineLayout = device.createPipelineLayout({ label: key, bindGroupLayouts: [layout] });
+      const module = device.createShaderModule({ label: key, code: code() });
+      const entry = (entryPoint: string) => device.createComputePipeline({
+        label: `${key}/${entryPoint}`, layout: pipelineLayout, compute: { module, entryPoint },
+      });
+      return { layout, pipeline: entry(ENTRY_MAIN), ...(withTail ? { tail: entry(ENTRY_TAIL) } : {}) };
     });
-    cached = { layout, pipeline: entry(ENTRY_MAIN), ...(withTail ? { tail: entry(ENTRY_TAIL) } : {}) };
-  }));
-  pipelines.set(key, cached!);
-  return cached!;
+    pipelines.set(key, cached);
+  }
+  return cached.use(errors);
 }
 
 /** Bytes per uniform slot: the largest minUniformBufferOffsetAlignment WebGPU allows. */
@@ -114,6 +115,7 @@ export function uniformBytes(words: number): number {
 export interface UniformSlot {
   readonly buffer: GPUBuffer;
   readonly offset: number;
+  readonly block: Made<GPUBuffer>;
 }
 
 /**
@@ -126,7 +128,7 @@ export interface UniformSlot {
  */
 export class UniformSlots {
   private readonly slots = new Map<string, UniformSlot>();
-  private blocks: GPUBuffer[] = [];
+  private blocks: Made<GPUBuffer>[] = [];
   private readonly pinned = new Set<GPUBuffer>();
   private used = SLOTS_PER_BLOCK;
   private readonly words = new ArrayBuffer(UNIFORM_SLOT);
@@ -136,43 +138,44 @@ export class UniformSlots {
   pinning = false;
 
   constructor(
+    private readonly device: GPUDevice,
     private readonly buffers: BufferLedger,
     private readonly queue: SharedQueue,
   ) {}
 
   /**
    * The slot holding the first `count` words of `u32`/`f32` (filled by the caller just before).
-   * The words after `count` are zeroed as they are written.
+   * The words after `count` are zeroed as they are written. `errors` as for Made.use.
    */
-  slot(count: number): UniformSlot {
+  slot(count: number, errors: Promise<Error | undefined>[]): UniformSlot {
     const u32 = this.u32;
     let key = String(u32[0]);
     for (let i = 1; i < count; i++) key += ',' + u32[i];
     let slot = this.slots.get(key);
-    if (slot) {
-      if (this.pinning) this.pinned.add(slot.buffer);
-      return slot;
+    if (!slot) {
+      if (this.used === SLOTS_PER_BLOCK) {
+        if (this.blocks.length === MAX_BLOCKS) this.startOver();
+        this.blocks.push(new Made(this.device, 'webgpu-activations uniforms', () => this.buffers.create({
+          label: 'webgpu-activations uniforms',
+          size: UNIFORM_SLOT * SLOTS_PER_BLOCK,
+          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+        })));
+        this.used = 0;
+      }
+      const block = this.blocks[this.blocks.length - 1]!;
+      slot = { buffer: block.value, offset: this.used++ * UNIFORM_SLOT, block };
+      u32.fill(0, count);
+      // A fresh slot: nothing pending or submitted reads it, so it need not wait for pending work.
+      this.queue.writeFresh(slot.buffer, slot.offset, this.words);
+      this.slots.set(key, slot);
     }
-    if (this.used === SLOTS_PER_BLOCK) {
-      if (this.blocks.length === MAX_BLOCKS) this.startOver();
-      this.blocks.push(this.buffers.create({
-        label: 'webgpu-activations uniforms',
-        size: UNIFORM_SLOT * SLOTS_PER_BLOCK,
-        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-      }));
-      this.used = 0;
-    }
-    slot = { buffer: this.blocks[this.blocks.length - 1]!, offset: this.used++ * UNIFORM_SLOT };
-    u32.fill(0, count);
-    // A fresh slot: nothing pending or submitted reads it, so it need not wait for pending work.
-    this.queue.writeFresh(slot.buffer, slot.offset, this.words);
-    this.slots.set(key, slot);
+    slot.block.use(errors);
     if (this.pinning) this.pinned.add(slot.buffer);
     return slot;
   }
 
   private startOver(): void {
-    for (const block of this.blocks) {
+    for (const { value: block } of this.blocks) {
       if (!this.pinned.has(block)) this.queue.afterSubmit(() => this.buffers.destroy(block));
     }
     this.blocks = [];
@@ -189,7 +192,7 @@ const BIND_GROUPS_PER_OUTPUT = 16;
  * after its first round. Entries are filed under the output buffer in a WeakMap and go with it.
  */
 export class BindGroupCache {
-  private readonly byOutput = new WeakMap<GPUBuffer, Map<string, GPUBindGroup>>();
+  private readonly byOutput = new WeakMap<GPUBuffer, Map<string, Made<GPUBindGroup>>>();
   private readonly ids = new WeakMap<object, number>();
   private nextId = 1;
 
@@ -197,31 +200,27 @@ export class BindGroupCache {
 
   /**
    * The bind group for `entries`, made on first use inside error scopes: the error of making it (a
-   * buffer of another device, say) is pushed to `errors`, never left uncaptured.
+   * buffer of another device, say) reaches the ops that use it through `errors` (see Made.use),
+   * never uncaptured.
    */
   get(
     label: string, layout: GPUBindGroupLayout, output: GPUBuffer, entries: readonly GPUBindGroupEntry[],
     errors: Promise<Error | undefined>[],
   ): GPUBindGroup {
-    const parts = [this.id(layout)];
+    let key = String(this.id(layout));
     for (const e of entries) {
       const r = e.resource as GPUBufferBinding;
-      parts.push(e.binding, this.id(r.buffer), r.offset ?? 0, r.size ?? -1);
+      key += `,${e.binding},${this.id(r.buffer)},${r.offset ?? 0},${r.size ?? -1}`;
     }
-    const key = parts.join(',');
     let groups = this.byOutput.get(output);
     if (!groups) this.byOutput.set(output, (groups = new Map()));
     let group = groups.get(key);
     if (!group) {
       if (groups.size >= BIND_GROUPS_PER_OUTPUT) groups.clear();
-      let made!: GPUBindGroup;
-      errors.push(captureErrors(this.device, label, () => {
-        made = this.device.createBindGroup({ label, layout, entries });
-      }));
-      group = made;
+      group = new Made(this.device, label, () => this.device.createBindGroup({ label, layout, entries }));
       groups.set(key, group);
     }
-    return group;
+    return group.use(errors);
   }
 
   /** Drops the bind groups that write `output` (about to be destroyed or reused). */

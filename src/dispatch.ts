@@ -95,8 +95,14 @@ export function planChunks(
  * binding must span that much more, so plan the chunks with that much less binding room.
  */
 export function sharedSpread(operands: readonly OperandPlacement[], shared: readonly boolean[]): number {
-  const offsets = operands.filter((_, i) => shared[i]).map((o) => o.byteOffset);
-  return offsets.length < 2 ? 0 : Math.max(...offsets) - Math.min(...offsets);
+  let lo = Infinity;
+  let hi = -Infinity;
+  operands.forEach((o, i) => {
+    if (!shared[i]) return;
+    lo = Math.min(lo, o.byteOffset);
+    hi = Math.max(hi, o.byteOffset);
+  });
+  return hi > lo ? hi - lo : 0;
 }
 
 /**
@@ -104,9 +110,9 @@ export function sharedSpread(operands: readonly OperandPlacement[], shared: read
  * one's elementOffset (in `unit`-byte storage elements) from its start. Operands not shared keep
  * their own binding.
  */
-export function mergeShared(bindings: readonly ChunkBinding[], shared: readonly boolean[], unit: number): ChunkBinding[] {
+export function mergeShared(bindings: readonly ChunkBinding[], shared: readonly boolean[], unit: number): readonly ChunkBinding[] {
   const members = bindings.filter((_, i) => shared[i]);
-  if (members.length < 2) return [...bindings];
+  if (members.length < 2) return bindings;
   const offset = Math.min(...members.map((b) => b.offset));
   const end = Math.max(...members.map((b) => b.offset + b.size));
   return bindings.map((b, i) => (shared[i]

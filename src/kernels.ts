@@ -27,15 +27,18 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
  * How one elementwise dispatch binds its operands.
  * - `vec4`: every operand starts on a 16-byte boundary and has room for the padded last vec4.
  * - `scalar`: any 4-byte-aligned operands (a caller's wrapped buffer at an odd offset).
- * `xIsY` and `dyIsY` say which inputs are the output buffer itself (in place),, read through the read_write binding
- * because WebGPU forbids binding one buffer as both read-only and writable storage.
+ * `xIsY` and `dyIsY` say which inputs are in the output's buffer (in place, or elsewhere in an arena),
+ * read through its read_write binding: WebGPU forbids binding one buffer as both read-only and
+ * writable storage in a dispatch.
  * `fromOutput`: backward takes the saved output y in place of x (`from: 'output'`).
+ * `small`: one workgroup of SMALL_WORKGROUP_SIZE threads, one storage element each (see there).
  */
 export interface ElementwiseVariant {
   readonly vector: 'vec4' | 'scalar';
   readonly xIsY: boolean;
   readonly dyIsY: boolean;
   readonly fromOutput?: boolean;
+  readonly small?: boolean;
 }
 
 // Measured with `npm run bench` on the software adapter (SwiftShader), where a workgroup has a fixed
@@ -66,13 +69,26 @@ fn ${ENTRY_TAIL}() {
 `;
 }
 
+/**
+ * Dispatches of at most this many storage elements run as one workgroup of this many threads, one
+ * element each: a 256-thread group with 192 idle threads costs ~30% more wall time per small call
+ * on the software adapter (relu at n = 256, `npm run bench -- --overhead-only`).
+ */
+export const SMALL_WORKGROUP_SIZE = 64;
+
+/** Threads per workgroup and storage elements per thread of a variant. */
+function groupShape(v: Pick<ElementwiseVariant, 'small'>): { size: number; perThread: number } {
+  return v.small ? { size: SMALL_WORKGROUP_SIZE, perThread: 1 } : { size: WORKGROUP_SIZE, perThread: PER_THREAD };
+}
+
 /** f32 elements one workgroup covers. */
-export function elementsPerGroup(vector: ElementwiseVariant['vector']): number {
-  return WORKGROUP_SIZE * PER_THREAD * (vector === 'vec4' ? 4 : 1);
+export function elementsPerGroup(vector: ElementwiseVariant['vector'], small = false): number {
+  const { size, perThread } = groupShape({ small });
+  return size * perThread * (vector === 'vec4' ? 4 : 1);
 }
 
 export function elementwiseKey(name: string, mode: Mode, v: ElementwiseVariant): string {
-  return `${name}/${mode}/${v.vector}${v.xIsY ? '/x=y' : ''}${v.dyIsY ? '/dy=y' : ''}${v.fromOutput ? '/from-output' : ''}`;
+  return `${name}/${mode}/${v.vector}${v.small ? '/small' : ''}${v.xIsY ? '/x=y' : ''}${v.dyIsY ? '/dy=y' : ''}${v.fromOutput ? '/from-output' : ''}`;
 }
 
 export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: ElementwiseVariant): string {
@@ -94,8 +110,8 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
     STORE: store,
     X_BINDING: v.xIsY ? '' : `@group(0) @binding(1) var<storage, read> x: array<${store}>;`,
     DY_BINDING: dyBinding,
-    WORKGROUP_SIZE,
-    PER_THREAD,
+    WORKGROUP_SIZE: groupShape(v).size,
+    PER_THREAD: groupShape(v).perThread,
     APPLY: apply,
     // vec4: the whole vec4s; the partial one is the tail's.
     COUNT: vec ? 'params.n / 4u' : 'params.n',

@@ -1,6 +1,12 @@
 // The library's place on a device's GPUQueue: one SharedQueue per GPUDevice, shared by every
 // Activations instance on it.
 //
+// Error scopes cost more than a small dispatch (about 30 µs a pair on the software adapter), so they
+// wrap only what can fail: the making of GPU objects (Made), and a submit only when its work uses an
+// object not yet known to be valid or a wrapped buffer not yet checked. Work on known-valid objects
+// and live buffers cannot fail: the library destroys its own buffers only after the submits that use
+// them, and a wrapped buffer's destroy() is watched (see Activations.wrap).
+//
 // Calls record their dispatches into one open compute pass, submitted at the end of the task, so a
 // chain of ops is one submit. Batching must never be observable: a library call's GPU work has to run
 // exactly where the call happened relative to everything else on the queue. So the queue's own
@@ -15,6 +21,8 @@ const ORDERED = ['submit', 'writeBuffer', 'writeTexture', 'copyExternalImageToTe
 interface Batch {
   readonly encoder: GPUCommandEncoder;
   pass: GPUComputePassEncoder | undefined;
+  /** Some of the work may fail: submit it inside error scopes. */
+  checked: boolean;
   /** The ops recorded, for the error message of a failed submit. */
   readonly labels: string[];
   /** Run once the batch is submitted: releases of buffers it uses. */
@@ -24,6 +32,7 @@ interface Batch {
 }
 
 const queues = new WeakMap<GPUDevice, SharedQueue>();
+const NO_ERROR: Promise<Error | undefined> = Promise.resolve(undefined);
 
 /** The SharedQueue of `device`, made (and the queue wrapped) on first use. */
 export function sharedQueue(device: GPUDevice): SharedQueue {
@@ -65,26 +74,26 @@ export class SharedQueue {
   }
 
   /**
-   * Records compute work into the pending batch. `isolated` gives it a submit of its own, right after
-   * the work already pending: for work whose validity is not yet known (a wrapped buffer not yet
-   * checked), so that it cannot take other calls' work down with it. Resolves to the submit's error.
+   * Records compute work into the pending batch. `record` returns true when the work may fail (it
+   * uses an object not yet known to be valid), which puts the submit inside error scopes. `isolated`
+   * gives it a submit of its own, right after the work already pending: for work on a wrapped buffer
+   * not yet checked, so that it cannot take other calls' work down with it. Resolves to the submit's
+   * error.
    */
-  compute(label: string, isolated: boolean, record: (pass: GPUComputePassEncoder) => void): Promise<Error | undefined> {
+  compute(label: string, isolated: boolean, record: (pass: GPUComputePassEncoder) => boolean): Promise<Error | undefined> {
     if (isolated) this.flush();
     const batch = this.open();
     batch.pass ??= batch.encoder.beginComputePass({ label: 'webgpu-activations' });
-    record(batch.pass);
-    return this.recorded(batch, label, isolated);
+    return this.recorded(batch, label, isolated, record(batch.pass));
   }
 
-  /** Records encoder commands (copies) into the pending batch, after its compute work. */
-  encode(label: string, isolated: boolean, record: (encoder: GPUCommandEncoder) => void): Promise<Error | undefined> {
+  /** Records encoder commands (copies) into the pending batch, after its compute work; as compute(). */
+  encode(label: string, isolated: boolean, record: (encoder: GPUCommandEncoder) => boolean): Promise<Error | undefined> {
     if (isolated) this.flush();
     const batch = this.open();
     batch.pass?.end();
     batch.pass = undefined;
-    record(batch.encoder);
-    return this.recorded(batch, label, isolated);
+    return this.recorded(batch, label, isolated, record(batch.encoder));
   }
 
   /** Writes a buffer that no pending or submitted work uses yet, without submitting pending work. */
@@ -150,10 +159,15 @@ export class SharedQueue {
     if (!batch) return;
     this.batch = undefined;
     batch.pass?.end();
-    const what = batch.labels.length === 1 ? batch.labels[0]! : `${batch.labels[0]!} and ${batch.labels.length - 1} more library calls`;
-    batch.resolve(captureErrors(this.device, `queue.submit of ${what}`, () => {
+    if (batch.checked) {
+      const what = batch.labels.length === 1 ? batch.labels[0]! : `${batch.labels[0]!} and ${batch.labels.length - 1} more library calls`;
+      batch.resolve(captureErrors(this.device, `queue.submit of ${what}`, () => {
+        this.raw.submit([batch.encoder.finish()]);
+      }));
+    } else {
       this.raw.submit([batch.encoder.finish()]);
-    }));
+      batch.resolve(NO_ERROR);
+    }
     this.submits++;
     for (const task of batch.after) task();
   }
@@ -163,13 +177,14 @@ export class SharedQueue {
       let resolve!: Batch['resolve'];
       const result = new Promise<Error | undefined>((r) => (resolve = r));
       const encoder = this.device.createCommandEncoder({ label: 'webgpu-activations' });
-      this.batch = { encoder, pass: undefined, labels: [], after: [], result, resolve };
+      this.batch = { encoder, pass: undefined, checked: false, labels: [], after: [], result, resolve };
     }
     return this.batch;
   }
 
-  private recorded(batch: Batch, label: string, isolated: boolean): Promise<Error | undefined> {
+  private recorded(batch: Batch, label: string, isolated: boolean, mayFail: boolean): Promise<Error | undefined> {
     batch.labels.push(label);
+    batch.checked ||= isolated || mayFail;
     if (isolated) {
       this.flush();
     } else if (!this.scheduled) {
@@ -203,4 +218,31 @@ export function captureErrors(device: GPUDevice, label: string, record: () => vo
     },
     (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
   );
+}
+
+/**
+ * A GPU object made inside error scopes, and whether it is known to be valid yet. Work that uses
+ * only objects known to be valid is submitted without error scopes (see the top of this file).
+ */
+export class Made<T> {
+  private ok = false;
+  readonly value: T;
+  readonly error: Promise<Error | undefined>;
+
+  constructor(device: GPUDevice, label: string, make: () => T) {
+    let value!: T;
+    this.error = captureErrors(device, label, () => {
+      value = make();
+    });
+    this.value = value;
+    void this.error.then((e) => {
+      this.ok = e === undefined;
+    });
+  }
+
+  /** The object; while it is not known to be valid, its error joins `errors` (the using op's). */
+  use(errors: Promise<Error | undefined>[]): T {
+    if (!this.ok) errors.push(this.error);
+    return this.value;
+  }
 }

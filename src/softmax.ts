@@ -224,12 +224,12 @@ function recordRows(
       const rows = chunk.outerCount * layout.inner;
       ctx.uniforms.u32.set([rows, layout.len, layout.inner, plan.blocks, plan.blockLen, plan.laneBits, plan.laneShift,
         plan.rowShift, bx!.elementOffset, bdy?.elementOffset ?? 0, by!.elementOffset]);
-      const uniform = ctx.uniforms.slot(ROWS_UNIFORM_WORDS);
+      const uniform = ctx.uniforms.slot(ROWS_UNIFORM_WORDS, errors);
       const grid = planGrid(Math.ceil((rows * plan.blocks) / plan.unitsPerGroup), ctx.maxWorkgroupsPerDimension);
       for (const phase of phases) {
         const variant: SoftmaxVariant = { phase, subgroups: ctx.subgroups, xIsY, dyIsY };
         const key = softmaxKey(name, mode, fromOutput, variant);
-        const { pipeline, layout: bindLayout } = cachedPipeline(device, key, () => softmaxShader(program, variant), [
+        const { pipeline, layout: bindLayout } = cachedPipeline(device, key, () => softmaxShader(program, variant), () => [
           ...(xIsY ? [] : [[1, false] as const]), [2, true], ...(withDy && !dyIsY ? [[3, false] as const] : []),
           ...(partials ? [[4, true] as const] : []),
         ], errors);
@@ -274,9 +274,9 @@ function runJacobian(ctx: SoftmaxContext, call: SoftmaxCall): GpuTensor {
   recordRows(ctx, forward, 'forward', false, SOFTMAX.softmax.wgsl.forward, x, undefined, probs);
   ctx.record(verb, [probs], [jacobian], call.encoder, (pass, errors) => {
     const key = `${call.name}/derivative/jacobian`;
-    const { pipeline, layout: bindLayout } = cachedPipeline(device, key, () => softmaxJacobianShader(act), [[1, false], [2, true]], errors);
+    const { pipeline, layout: bindLayout } = cachedPipeline(device, key, () => softmaxJacobianShader(act), () => [[1, false], [2, true]], errors);
     ctx.uniforms.u32.set([total, n, layout.inner, 0, (outOffset - bindingStart) / 4]);
-    const uniform = ctx.uniforms.slot(JACOBIAN_UNIFORM_WORDS);
+    const uniform = ctx.uniforms.slot(JACOBIAN_UNIFORM_WORDS, errors);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, ctx.bindGroups.get(key, bindLayout, jacobian.buffer, [
       { binding: 0, resource: { buffer: uniform.buffer, offset: 0, size: uniformBytes(JACOBIAN_UNIFORM_WORDS) } },

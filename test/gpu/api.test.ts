@@ -41,6 +41,11 @@ describe('wrap', () => {
     ['an offset off 16 bytes (scalar path)', 7 * 4, 301],
     ['a 16-byte aligned offset that is not 256-aligned (vec4 path, offset in the shader)', 20 * 4, 301],
     ['an offset past the first binding alignment', 300 * 4, 1003],
+    // One small workgroup (64 threads, one element each) up to 64 scalar or 256 vec4 elements.
+    ['the scalar path, a full small workgroup', 7 * 4, 64],
+    ['the scalar path, one past a small workgroup', 7 * 4, 65],
+    ['the vec4 path, a small workgroup and a tail', 20 * 4, 255],
+    ['the vec4 path, one past a small workgroup', 20 * 4, 257],
   ])('with %s, reading and writing the caller buffers in place', async (_, offset, length) => {
     const total = offset / 4 + length + 9;
     const xs = new Float32Array(total).fill(SENTINEL);
