@@ -1,6 +1,7 @@
 // The benchmark's table and the issue-5 targets, from a results object (bench/results.json).
 // `node bench/report.mjs [results.json] [--markdown]` prints the table of an earlier run again.
-import { readFileSync } from 'node:fs';
+// `node bench/report.mjs bench/results/overhead.json --readme` rewrites the README's overhead section.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Issue 5's targets, as ratios to the faster trivial copy kernel and speed-ups over the peers. */
@@ -144,6 +145,28 @@ export function formatOverhead(results, { markdown = false } = {}) {
   return lines.join('\n');
 }
 
+/** The README's overhead section, from the results of a run that has one: the run, the table, the verdicts. */
+export function overheadSection(results) {
+  const a = results.adapter;
+  const browser = (results.browser ?? results.userAgent).replace(/ \(headless.*/, ' headless');
+  return [
+    `\`npm run bench -- --overhead-only --out bench/results/overhead.json\` on ${results.date.slice(0, 10)}: adapter ` +
+      `**${[a.vendor, a.architecture].filter(Boolean).join(' / ')}**, **${browser}**, tfjs-core ${results.versions['@tensorflow/tfjs-core']}.`,
+    '',
+    formatOverhead(results, { markdown: true }),
+  ].join('\n');
+}
+
+/** `text` with the lines between `<!-- name:start -->` and `<!-- name:end -->` replaced by `body`. */
+export function replaceSection(text, name, body) {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`no ${start} … ${end} markers`);
+  return `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`;
+}
+
 export function describeRun(results) {
   const a = results.adapter;
   return [
@@ -160,7 +183,13 @@ export function describeRun(results) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const path = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? new URL('./results.json', import.meta.url);
   const results = JSON.parse(readFileSync(path, 'utf8'));
-  const markdown = process.argv.includes('--markdown');
-  console.log(`${describeRun(results)}\n\n${formatTable(results, { markdown })}`);
-  if (results.overhead) console.log(`\n${formatOverhead(results, { markdown })}`);
+  if (process.argv.includes('--readme')) {
+    const readme = new URL('../README.md', import.meta.url);
+    writeFileSync(readme, replaceSection(readFileSync(readme, 'utf8'), 'overhead', overheadSection(results)));
+    console.log('README.md: overhead section rewritten');
+  } else {
+    const markdown = process.argv.includes('--markdown');
+    console.log(`${describeRun(results)}\n\n${formatTable(results, { markdown })}`);
+    if (results.overhead) console.log(`\n${formatOverhead(results, { markdown })}`);
+  }
 }

@@ -33,6 +33,12 @@ interface Batch {
 
 const queues = new WeakMap<GPUDevice, SharedQueue>();
 const NO_ERROR: Promise<Error | undefined> = Promise.resolve(undefined);
+/**
+ * A batch is submitted once it holds this many calls, even mid-task: in a long synchronous loop the
+ * GPU then starts while the loop goes on (measured: 2 µs less wall time per call of relu at n = 256
+ * on the software adapter, `npm run bench -- --overhead-only`). A 100-op chain stays one submit.
+ */
+const MAX_BATCH_CALLS = 128;
 
 /** The SharedQueue of `device`, made (and the queue wrapped) on first use. */
 export function sharedQueue(device: GPUDevice): SharedQueue {
@@ -185,7 +191,7 @@ export class SharedQueue {
   private recorded(batch: Batch, label: string, isolated: boolean, mayFail: boolean): Promise<Error | undefined> {
     batch.labels.push(label);
     batch.checked ||= isolated || mayFail;
-    if (isolated) {
+    if (isolated || batch.labels.length >= MAX_BATCH_CALLS) {
       this.flush();
     } else if (!this.scheduled) {
       this.scheduled = true;

@@ -1,6 +1,6 @@
 // Dispatch planning: grid shapes and binding chunks, without a GPU.
 import { describe, expect, test } from 'vitest';
-import { planChunks, planDispatch, planGrid } from '../../src/dispatch.js';
+import { mergeShared, planChunks, planDispatch, planGrid, sharedSpread } from '../../src/dispatch.js';
 import { elementsPerGroup } from '../../src/kernels.js';
 
 const MAX = 65535;
@@ -72,5 +72,41 @@ describe('planChunks', () => {
 
   test('zero elements need no chunk', () => {
     expect(planChunks(0, [own(0), own(0)], 2 ** 27, 256).chunks).toEqual([]);
+  });
+});
+
+describe('arena layouts: one binding for the operands in the output buffer', () => {
+  const at = (byteOffset: number) => ({ byteOffset, bufferSize: 1 << 20 });
+
+  test('the spread is how far apart the shared operands start; operands in other buffers do not count', () => {
+    expect(sharedSpread([at(0), at(4096), at(1 << 19)], [true, true, false])).toBe(4096);
+    expect(sharedSpread([at(8192), at(256), at(4096)], [true, true, true])).toBe(8192 - 256);
+    expect(sharedSpread([at(64), at(64)], [true, true])).toBe(0); // in place
+    expect(sharedSpread([at(0), at(4096)], [false, true])).toBe(0); // only the output itself
+  });
+
+  test('merged bindings cover every shared range, and each operand keeps its own start inside', () => {
+    // x at byte 0, y at byte 4096, dy elsewhere; 1000 f32s each, vec4 units, 256-byte alignment.
+    const n = 1000;
+    const plan = planChunks(n, [at(0), at(4096), at(40)], (1 << 20) - 4096, 256);
+    const [bx, by, bdy] = mergeShared(plan.chunks[0]!.bindings, [true, true, false], 16);
+    expect(bx).toEqual({ offset: 0, size: 4096 + 4 * n, elementOffset: 0 });
+    expect(by).toEqual(bx && { ...bx, elementOffset: 4096 / 16 });
+    expect(bdy).toEqual(plan.chunks[0]!.bindings[2]); // not shared: its own binding
+  });
+
+  test('a later chunk: the union starts at the lower aligned offset, element offsets count from it', () => {
+    // Scalar path: y 12 bytes before x; small bindings force several chunks.
+    const plan = planChunks(3000, [at(4100), at(4088)], 4096 - 12, 256);
+    expect(plan.vector).toBe('scalar');
+    for (const chunk of plan.chunks) {
+      const [bx, by] = mergeShared(chunk.bindings, [true, true], 4);
+      expect(bx!.offset).toBe(by!.offset);
+      expect(bx!.offset % 256).toBe(0);
+      expect(bx!.offset + 4 * bx!.elementOffset).toBe(4100 + 4 * chunk.start);
+      expect(by!.offset + 4 * by!.elementOffset).toBe(4088 + 4 * chunk.start);
+      expect(bx!.offset + bx!.size).toBeGreaterThanOrEqual(4100 + 4 * (chunk.start + chunk.length));
+      expect(bx!.size).toBeLessThanOrEqual(4096);
+    }
   });
 });

@@ -1,0 +1,40 @@
+// The benchmark report: the overhead verdicts against issue 16's targets, and the README section
+// generated from a committed run (so the README cannot drift from bench/results/overhead.json).
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { overheadSection, overheadVerdicts, replaceSection } from '../../bench/report.mjs';
+
+const row = (label: string, cpuUs: number, wallUs: number, n = 256) => ({ n, label, cpuUs, wallUs });
+
+describe('overhead verdicts', () => {
+  test('met: CPU within 5 µs, wall within 1.2× the user loop, faster than tfjs', () => {
+    const verdicts = overheadVerdicts({ rows: [row('ours', 2.5, 30), row('user dispatch', 8, 60), row('tfjs', 18, 31)] });
+    expect(verdicts).toEqual([
+      'n = 256: CPU 2.5 µs per call (target ≤ 5): met',
+      'n = 256: wall 0.50× the user\'s one-dispatch-per-encoder loop (target ≤ 1.2): met',
+      'n = 256: wall 1.03× faster than tfjs tf.relu (target > 1): met',
+    ]);
+  });
+
+  test('missed: each target on its own, at its boundary', () => {
+    const verdicts = overheadVerdicts({ rows: [row('ours', 5.01, 72.1), row('user dispatch', 8, 60), row('tfjs', 18, 72.1)] });
+    expect(verdicts.map((v) => v.split(': ').pop())).toEqual(['missed', 'missed', 'missed']);
+  });
+
+  test('rows of other sizes do not count', () => {
+    expect(overheadVerdicts({ rows: [row('ours', 1, 1, 4096)] })).toEqual([]);
+  });
+});
+
+describe('README sections', () => {
+  test('replaceSection rewrites between the markers, and refuses text without them', () => {
+    expect(replaceSection('a\n<!-- x:start -->\nold\n<!-- x:end -->\nb', 'x', 'new')).toBe('a\n<!-- x:start -->\nnew\n<!-- x:end -->\nb');
+    expect(() => replaceSection('no markers', 'x', 'new')).toThrow('no <!-- x:start --> … <!-- x:end --> markers');
+  });
+
+  test('the overhead section is the one generated from bench/results/overhead.json (node bench/report.mjs bench/results/overhead.json --readme)', () => {
+    const results = JSON.parse(readFileSync(new URL('../../bench/results/overhead.json', import.meta.url), 'utf8'));
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toBe(replaceSection(readme, 'overhead', overheadSection(results)));
+  });
+});
