@@ -1,7 +1,7 @@
 // The elementwise activations. Each has
-//   NAME_forward(z, p)       = f(z)
-//   NAME_backward(z, dy, p)  = dy · f'(z)   (the derivative mode passes dy = 1)
-// where p is the activation's parameter (m or alpha; ignored where there is none).
+//   NAME_forward(z, p...)       = f(z)
+//   NAME_backward(z, dy, p...)  = dy · f'(z)   (the derivative mode passes dy = 1)
+// where p... are the activation's parameters, in the order of its table entry (none for most).
 // NaN in z or dy gives NaN out. Derivatives at z = 0 take the z <= 0 branch, as PyTorch does.
 
 fn linear_forward(z: vec4<f32>, m: f32) -> vec4<f32> {
@@ -12,11 +12,11 @@ fn linear_backward(z: vec4<f32>, dy: vec4<f32>, m: f32) -> vec4<f32> {
   return keep_nan(dy * m, z, dy);
 }
 
-fn relu_forward(z: vec4<f32>, unused: f32) -> vec4<f32> {
+fn relu_forward(z: vec4<f32>) -> vec4<f32> {
   return keep_nan(select(vec4(0.0), z, z > vec4(0.0)), z, z);
 }
 
-fn relu_backward(z: vec4<f32>, dy: vec4<f32>, unused: f32) -> vec4<f32> {
+fn relu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   return keep_nan(dy * select(vec4(0.0), vec4(1.0), z > vec4(0.0)), z, dy);
 }
 
@@ -43,13 +43,13 @@ fn elu_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
   return keep_nan(select(neg, dy, z > vec4(0.0)), z, dy);
 }
 
-fn sigmoid_forward(z: vec4<f32>, unused: f32) -> vec4<f32> {
+fn sigmoid_forward(z: vec4<f32>) -> vec4<f32> {
   // e = e^-|z| <= 1 never overflows; each sign gets the form without cancellation.
   let e = exp_accurate(-abs(z));
   return keep_nan(select(e / (1.0 + e), 1.0 / (1.0 + e), z >= vec4(0.0)), z, z);
 }
 
-fn sigmoid_backward(z: vec4<f32>, dy: vec4<f32>, unused: f32) -> vec4<f32> {
+fn sigmoid_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   // σ'(z) = e / (1 + e)^2 with e = e^-|z|; s(1 - s) would lose all relative accuracy for z > 16.
   let ep = exp_parts(-abs(z));
   let e = scale2(ep.m, ep.e);
@@ -62,14 +62,14 @@ fn minus_2_abs(z: vec4<f32>) -> vec4<f32> {
   return select(-2.0 * min(abs(z), vec4(1000.0)), -abs(z), is_inf(z));
 }
 
-fn tanh_forward(z: vec4<f32>, unused: f32) -> vec4<f32> {
+fn tanh_forward(z: vec4<f32>) -> vec4<f32> {
   // tanh|z| = (1 - e) / (1 + e) with e = e^-2|z|, written with expm1 so it does not cancel near 0.
   // The built-in tanh returns NaN for |z| > ~88 on the software adapter.
   let em1 = expm1_nonpositive(minus_2_abs(z));
   return keep_nan(with_sign_of(-em1 / (2.0 + em1), z), z, z);
 }
 
-fn tanh_backward(z: vec4<f32>, dy: vec4<f32>, unused: f32) -> vec4<f32> {
+fn tanh_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   // tanh'(z) = 4e / (1 + e)^2 with e = e^-2|z|. The factor 4 goes into the exponent: 4e as a float
   // would flush near |z| = 44 while tanh'(z) is still a normal number.
   let ep = exp_parts(minus_2_abs(z));
@@ -81,12 +81,12 @@ fn tanh_backward(z: vec4<f32>, dy: vec4<f32>, unused: f32) -> vec4<f32> {
 // not shrunk where f' is small, so the contract is absolute (see fromOutput in src/activations.ts).
 
 // σ' = y(1 − y); 1 − y is exact for y >= 1/2.
-fn sigmoid_backward_from_output(y: vec4<f32>, dy: vec4<f32>, unused: f32) -> vec4<f32> {
+fn sigmoid_backward_from_output(y: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   return keep_nan(dy * (y * (1.0 - y)), y, dy);
 }
 
 // tanh' = (1 − |y|)(1 + |y|); 1 − |y| is exact for |y| >= 1/2, where 1 − y² would round y² first.
-fn tanh_backward_from_output(y: vec4<f32>, dy: vec4<f32>, unused: f32) -> vec4<f32> {
+fn tanh_backward_from_output(y: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   let a = abs(y);
   return keep_nan(dy * ((1.0 - a) * (1.0 + a)), y, dy);
 }

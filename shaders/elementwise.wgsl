@@ -9,13 +9,9 @@
 // is written by the `tail` entry point, dispatched once after main when n % 4 != 0. A per-element
 // partial-vec4 test inside main's loop cost ~40% of the copy bandwidth on the software adapter.
 
-struct Params {
-  n: u32,      // elements (f32) in this dispatch
-  x_off: u32,  // where each operand starts, in storage elements from its binding's start
-  dy_off: u32,
-  y_off: u32,
-  p: f32,      // the activation's parameter (m or alpha), 0 where it has none
-}
+// Params: n (f32 elements in this dispatch), x_off, dy_off, y_off (where each operand starts, in
+// storage elements from its binding's start), then the activation's parameters by name.
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(2) var<storage, read_write> y: array<{{STORE}}>;

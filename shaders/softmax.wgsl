@@ -10,8 +10,8 @@
 // axis is read in place with stride inner; nothing is transposed.
 //
 // Work. A row, or for long rows each of its `blocks` blocks of columns, is a unit. A workgroup of
-// 256 invocations serves 256 >> lane_bits units with 1 << lane_bits lanes each: one lane for short
-// rows, a subgroup's worth on the subgroup path, up to 256 on the workgroup path. Lane id v (the
+// WG invocations serves WG >> lane_bits units with 1 << lane_bits lanes each: one lane for short
+// rows, a subgroup's worth on the subgroup path, up to WG on the workgroup path. Lane id v (the
 // local invocation index) holds the unit's slot and the lane's place q among the unit's lanes:
 //   v = slot·lanes + q (lane_shift = 0): a unit's lanes are neighbours, and read neighbouring columns;
 //   v = q·units + slot (row_shift = 0): strided rows on the workgroup path, where neighbouring lanes
@@ -23,19 +23,12 @@
 // (Σ dy, or Σ dy·y). An empty lane holds the identity (−∞, 0, 0). m = +∞ marks a row that holds NaN
 // or +∞, and m = −∞ a row without an entry above −∞: softmax of either is NaN, as in PyTorch and JAX.
 
-struct Params {
-  rows: u32,       // rows in this dispatch
-  len: u32,        // elements per row
-  inner: u32,      // distance between neighbouring elements of a row
-  blocks: u32,     // blocks per row: 1, or more for long rows
-  block_len: u32,  // columns per block
-  lane_bits: u32,  // log2 of the lanes per unit
-  lane_shift: u32, // where q sits in the lane id
-  row_shift: u32,  // where the unit's slot sits in the lane id
-  x_off: u32,      // where each operand starts, in f32s from its binding's start
-  dy_off: u32,
-  y_off: u32,
-}
+// Params (SOFTMAX_ROWS_PARAMS in src/kernels.ts): rows in this dispatch; len, elements per row;
+// inner, the distance between neighbouring elements of a row; blocks per row (1, or more for long
+// rows) and block_len, the columns per block; lane_bits, log2 of the lanes per unit; lane_shift and
+// row_shift, where q and the unit's slot sit in the lane id; x_off, dy_off, y_off, where each
+// operand starts, in f32s from its binding's start.
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -43,7 +36,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 @group(0) @binding(4) var<storage, read_write> partials: array<vec4<f32>>;
 
-const WG: u32 = 256u;
+const WG: u32 = {{WORKGROUP_SIZE}}u;
 
 // A lane keeps its running sum relative to a reference r <= its max, and moves r up only when an
 // element exceeds it by more than REBASE. The rescaling by e^(r_old − r_new) <= e^-32 is then rare

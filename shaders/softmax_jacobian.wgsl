@@ -1,21 +1,17 @@
 // The Jacobians of softmax or log-softmax: one len×len matrix per row, from y = softmax(x) as the
 // forward kernel wrote it (in x's layout, see softmax.wgsl). Output element t is entry (j, k) =
-// ∂fⱼ/∂xₖ of row t / len². src/kernels.ts fills in {{ENTRY}}, the activation's formula in yj, yk.
+// ∂fⱼ/∂xₖ of row t / len². src/kernels.ts fills in the placeholders: {{ENTRY}} is the activation's formula in yj, yk.
 
-struct Params {
-  total: u32, // output elements: rows·len²
-  len: u32,
-  inner: u32,
-  y_off: u32, // where y and the output start, in f32s from their bindings' starts
-  out_off: u32,
-}
+// Params (JACOBIAN_PARAMS in src/kernels.ts): total output elements (rows·len²); len; inner; y_off
+// and out_off, where y and the output start, in f32s from their bindings' starts.
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> probs: array<f32>;
 @group(0) @binding(2) var<storage, read_write> jacobian: array<f32>;
 
-const WG: u32 = 256u;
-const PER_THREAD: u32 = 4u;
+const WG: u32 = {{WORKGROUP_SIZE}}u;
+const PER_THREAD: u32 = {{PER_THREAD}}u;
 
 fn prob(row: u32, j: u32) -> f32 {
   let o = row / params.inner;

@@ -397,12 +397,6 @@ function accepted(act: Activation): string {
   return options.length ? `${p}, and the option${plural(options.length)} ${quoted(options)}` : p;
 }
 
-/** The single number the kernels receive: the activation's parameter, or 0 where it has none. */
-export function kernelParam(act: ElementwiseActivation, resolved: Readonly<Record<string, number>>): number {
-  const [key] = Object.keys(act.params);
-  return key === undefined ? 0 : resolved[key]!;
-}
-
 /** Where backward's first operand comes from: x (the default), or the saved output y = f(x). */
 export type Source = 'input' | 'output';
 

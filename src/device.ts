@@ -1,6 +1,6 @@
-// The device manager: asks for the GPUDevice (or borrows the caller's), caches pipelines per device,
-// keeps uniform values, bind groups and released buffers for reuse, and counts the buffers it made.
-import { Made, type SharedQueue } from './queue.js';
+// The device manager: asks for the GPUDevice (or borrows the caller's), caches pipelines and wrap
+// checks per device, keeps bind groups and released buffers for reuse, and counts the buffers it made.
+import { Made } from './queue.js';
 import { ENTRY_MAIN, ENTRY_TAIL } from './kernels.js';
 import type { BufferCheck } from './tensor.js';
 
@@ -98,89 +98,6 @@ export function cachedPipeline(
     pipelines.set(key, cached);
   }
   return cached.use(errors);
-}
-
-/** Bytes per uniform slot: the largest minUniformBufferOffsetAlignment WebGPU allows. */
-export const UNIFORM_SLOT = 256;
-const SLOTS_PER_BLOCK = 256;
-/** Blocks of slots before the cache starts over: 4096 distinct dispatch configurations, 1 MiB. */
-const MAX_BLOCKS = 16;
-
-/** Bytes a uniform binding of `words` u32s takes: WGSL rounds a uniform struct up to 16 bytes. */
-export function uniformBytes(words: number): number {
-  return Math.ceil((4 * words) / 16) * 16;
-}
-
-/** Where one dispatch's uniform values live: bound at `offset` as a dynamic offset. */
-export interface UniformSlot {
-  readonly buffer: GPUBuffer;
-  readonly offset: number;
-  readonly block: Made<GPUBuffer>;
-}
-
-/**
- * Uniform values by content. A dispatch whose values (n, offsets, parameters) were seen before reuses
- * their slot, so a loop over the same shapes writes no uniforms at all; new values get a fresh slot,
- * written at once. A slot is never rewritten, so it stays right for work recorded into a caller's
- * encoder and submitted any time later. Past MAX_BLOCKS blocks the cache starts over: old blocks are
- * destroyed once the pending work is submitted, except those used by a caller's encoder, which are
- * kept until the instance is destroyed (WebGPU cannot say when the caller submits).
- */
-export class UniformSlots {
-  private readonly slots = new Map<string, UniformSlot>();
-  private blocks: Made<GPUBuffer>[] = [];
-  private readonly pinned = new Set<GPUBuffer>();
-  private used = SLOTS_PER_BLOCK;
-  private readonly words = new ArrayBuffer(UNIFORM_SLOT);
-  readonly u32 = new Uint32Array(this.words);
-  readonly f32 = new Float32Array(this.words);
-  /** Set while recording into a caller's encoder: the slots used are pinned (see the class comment). */
-  pinning = false;
-
-  constructor(
-    private readonly device: GPUDevice,
-    private readonly buffers: BufferLedger,
-    private readonly queue: SharedQueue,
-  ) {}
-
-  /**
-   * The slot holding the first `count` words of `u32`/`f32` (filled by the caller just before).
-   * The words after `count` are zeroed as they are written. `errors` as for Made.use.
-   */
-  slot(count: number, errors: Promise<Error | undefined>[]): UniformSlot {
-    const u32 = this.u32;
-    let key = String(u32[0]);
-    for (let i = 1; i < count; i++) key += ',' + u32[i];
-    let slot = this.slots.get(key);
-    if (!slot) {
-      if (this.used === SLOTS_PER_BLOCK) {
-        if (this.blocks.length === MAX_BLOCKS) this.startOver();
-        this.blocks.push(new Made(this.device, 'webgpu-activations uniforms', () => this.buffers.create({
-          label: 'webgpu-activations uniforms',
-          size: UNIFORM_SLOT * SLOTS_PER_BLOCK,
-          usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-        })));
-        this.used = 0;
-      }
-      const block = this.blocks[this.blocks.length - 1]!;
-      slot = { buffer: block.value, offset: this.used++ * UNIFORM_SLOT, block };
-      u32.fill(0, count);
-      // A fresh slot: nothing pending or submitted reads it, so it need not wait for pending work.
-      this.queue.writeFresh(slot.buffer, slot.offset, this.words);
-      this.slots.set(key, slot);
-    }
-    slot.block.use(errors);
-    if (this.pinning) this.pinned.add(slot.buffer);
-    return slot;
-  }
-
-  private startOver(): void {
-    for (const { value: block } of this.blocks) {
-      if (!this.pinned.has(block)) this.queue.afterSubmit(() => this.buffers.destroy(block));
-    }
-    this.blocks = [];
-    this.slots.clear();
-  }
 }
 
 /** Most bind groups kept per output buffer; more means a caller cycles many inputs into one output. */

@@ -8,6 +8,7 @@ import softmaxJacobianWgsl from '../shaders/softmax_jacobian.wgsl?raw';
 import softmaxSubgroupsWgsl from '../shaders/softmax_subgroups.wgsl?raw';
 import softmaxWorkgroupWgsl from '../shaders/softmax_workgroup.wgsl?raw';
 import type { ElementwiseActivation, Mode, SoftmaxActivation, SoftmaxProgram } from './activations.js';
+import { UniformLayout } from './uniforms.js';
 
 /** Replaces each {{KEY}} in a template; a placeholder without a value, or a value never used, throws. */
 export function fillTemplate(template: string, values: Readonly<Record<string, string | number>>): string {
@@ -81,6 +82,22 @@ function groupShape(v: Pick<ElementwiseVariant, 'small'>): { size: number; perTh
   return v.small ? { size: SMALL_WORKGROUP_SIZE, perThread: 1 } : { size: WORKGROUP_SIZE, perThread: PER_THREAD };
 }
 
+/** The elementwise kernels' uniforms: the dispatch's size and offsets, then the activation's parameters by name. */
+export type ElementwiseField = 'n' | 'x_off' | 'dy_off' | 'y_off';
+const elementwiseLayouts = new WeakMap<ElementwiseActivation, UniformLayout>();
+
+export function elementwiseParams(act: ElementwiseActivation): UniformLayout {
+  let layout = elementwiseLayouts.get(act);
+  if (!layout) {
+    layout = new UniformLayout('Params', [
+      ['n', 'u32'], ['x_off', 'u32'], ['dy_off', 'u32'], ['y_off', 'u32'],
+      ...Object.keys(act.params).map((name) => [name, 'f32'] as const),
+    ]);
+    elementwiseLayouts.set(act, layout);
+  }
+  return layout;
+}
+
 /** f32 elements one workgroup covers. */
 export function elementsPerGroup(vector: ElementwiseVariant['vector'], small = false): number {
   const { size, perThread } = groupShape({ small });
@@ -102,11 +119,13 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
     throw new Error(`elementwiseShader: ${act.wgsl.backward} has no ${mode} from the output`);
   }
   const backward = v.fromOutput ? act.fromOutput!.wgsl : act.wgsl.backward;
+  const params = Object.keys(act.params).map((k) => `, params.${k}`).join('');
   const apply = mode === 'forward'
-    ? `${act.wgsl.forward}(z, params.p)`
-    : `${backward}(z, ${dy}, params.p)`;
+    ? `${act.wgsl.forward}(z${params})`
+    : `${backward}(z, ${dy}${params})`;
   const x = load(v.xIsY ? 'y' : 'x', 'x_off');
   const kernel = fillTemplate(elementwiseWgsl, {
+    PARAMS: elementwiseParams(act).wgsl(),
     STORE: store,
     X_BINDING: v.xIsY ? '' : `@group(0) @binding(1) var<storage, read> x: array<${store}>;`,
     DY_BINDING: dyBinding,
@@ -174,26 +193,50 @@ export function softmaxKey(name: string, mode: Mode, fromOutput: boolean, v: Sof
   return `${name}/${mode}${fromOutput ? '/from-output' : ''}/${phase}${merge}${v.xIsY ? '/x=y' : ''}${v.dyIsY ? '/dy=y' : ''}`;
 }
 
+/** Invocations per workgroup of the softmax kernels. */
+export const SOFTMAX_WORKGROUP = 256;
+
+/** The softmax row kernels' uniforms (see the Params comment in shaders/softmax.wgsl). */
+export const SOFTMAX_ROWS_PARAMS = new UniformLayout('Params', [
+  ['rows', 'u32'], ['len', 'u32'], ['inner', 'u32'], ['blocks', 'u32'], ['block_len', 'u32'], ['lane_bits', 'u32'],
+  ['lane_shift', 'u32'], ['row_shift', 'u32'], ['x_off', 'u32'], ['dy_off', 'u32'], ['y_off', 'u32'],
+] as const);
+
+/** The Jacobian kernel's uniforms (see shaders/softmax_jacobian.wgsl). */
+export const JACOBIAN_PARAMS = new UniformLayout('Params', [
+  ['total', 'u32'], ['len', 'u32'], ['inner', 'u32'], ['y_off', 'u32'], ['out_off', 'u32'],
+] as const);
+
+/** The bitwise copy's uniforms (shaders/copy.wgsl). */
+export const COPY_PARAMS = new UniformLayout('Params', [['n', 'u32'], ['src_off', 'u32'], ['dst_off', 'u32']] as const);
+
 export function softmaxShader(program: SoftmaxProgram, v: SoftmaxVariant): string {
   const kernel = `fn kernel(group: u32, v: u32) {\n  ${softmaxKernelBody(program, v.phase).join('\n  ')}\n}`;
   const subgroups = v.subgroups && v.phase !== 'thread';
   return [
     subgroups ? 'enable subgroups;' : '',
     mathWgsl,
-    fillTemplate(softmaxWgsl, { X: v.xIsY ? 'y' : 'x', DY: v.dyIsY ? 'y' : 'dy' }),
+    fillTemplate(softmaxWgsl, {
+      PARAMS: SOFTMAX_ROWS_PARAMS.wgsl(), WORKGROUP_SIZE: SOFTMAX_WORKGROUP, X: v.xIsY ? 'y' : 'x', DY: v.dyIsY ? 'y' : 'dy',
+    }),
     subgroups ? softmaxSubgroupsWgsl : softmaxWorkgroupWgsl,
     kernel,
   ].join('\n');
 }
 
+/** Threads per workgroup and Jacobian elements per thread of the Jacobian kernel. */
+const JACOBIAN_WORKGROUP = 256;
+const JACOBIAN_PER_THREAD = 4;
 /** Jacobian elements one workgroup writes. */
-export const JACOBIAN_PER_GROUP = 256 * 4;
+export const JACOBIAN_PER_GROUP = JACOBIAN_WORKGROUP * JACOBIAN_PER_THREAD;
 
 export function softmaxJacobianShader(act: SoftmaxActivation): string {
-  return fillTemplate(softmaxJacobianWgsl, { ENTRY: act.wgsl.jacobianEntry });
+  return fillTemplate(softmaxJacobianWgsl, {
+    PARAMS: JACOBIAN_PARAMS.wgsl(), WORKGROUP_SIZE: JACOBIAN_WORKGROUP, PER_THREAD: JACOBIAN_PER_THREAD, ENTRY: act.wgsl.jacobianEntry,
+  });
 }
 
 /** The bitwise u32 copy of shaders/copy.wgsl; one element per invocation. */
 export function copyShader(): string {
-  return fillTemplate(copyWgsl, { WORKGROUP_SIZE });
+  return fillTemplate(copyWgsl, { PARAMS: COPY_PARAMS.wgsl(), WORKGROUP_SIZE });
 }

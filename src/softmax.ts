@@ -1,21 +1,17 @@
 // Softmax and log-softmax on the GPU: how rows are spread over workgroups, how a tensor larger than
 // a binding is cut, and the dispatches of each mode. The WGSL is shaders/softmax*.wgsl, assembled by
 // src/kernels.ts; the formulas and programs are the SOFTMAX entries of src/activations.ts.
-import { SOFTMAX, type AxisLayout, type Mode, type SoftmaxActivation, type SoftmaxProgram, type Source } from './activations.js';
-import { cachedPipeline, uniformBytes, type BindGroupCache, type UniformSlots } from './device.js';
+import { SOFTMAX, type AxisLayout, type Mode, type SoftmaxProgram } from './activations.js';
 import {
   mergeShared, planDispatch, planGrid, sharedSpread, type ChunkBinding, type OperandPlacement,
 } from './dispatch.js';
 import {
-  JACOBIAN_PER_GROUP, softmaxJacobianShader, softmaxKey, softmaxShader, type SoftmaxVariant,
+  JACOBIAN_PARAMS, JACOBIAN_PER_GROUP, SOFTMAX_ROWS_PARAMS, SOFTMAX_WORKGROUP, softmaxJacobianShader, softmaxKey,
+  softmaxShader, type SoftmaxVariant,
 } from './kernels.js';
+import type { Operands, SoftmaxCall } from './call.js';
+import type { GpuRuntime } from './runtime.js';
 import type { GpuTensor } from './tensor.js';
-
-/** Invocations per workgroup of the softmax kernels (WG in shaders/softmax.wgsl). */
-export const SOFTMAX_WORKGROUP = 256;
-/** u32 words of Params in shaders/softmax.wgsl and shaders/softmax_jacobian.wgsl. */
-const ROWS_UNIFORM_WORDS = 11;
-const JACOBIAN_UNIFORM_WORDS = 5;
 /** Workgroups that keep a large GPU busy: long rows are cut into blocks until a dispatch has this many. */
 const TARGET_GROUPS = 1024;
 /**
@@ -30,45 +26,6 @@ const THREAD_ROW = 16;
 const THREAD_ROWS = 8192;
 /** Blocks of long rows have at least this many columns, so that small tensors stay one dispatch. */
 const MIN_BLOCK = 4096;
-
-/** What an Activations instance lends its softmax calls. */
-export interface SoftmaxContext {
-  readonly device: GPUDevice;
-  readonly uniforms: UniformSlots;
-  readonly bindGroups: BindGroupCache;
-  /** Merge lanes with subgroup operations (the device has the feature and the caller did not opt out). */
-  readonly subgroups: boolean;
-  /** The adapter's smallest subgroup size: at most this many lanes share a row on the subgroup path. */
-  readonly subgroupLanes: number;
-  readonly maxWorkgroupsPerDimension: number;
-  /** An output tensor; a `temporary` one is released with retire() by the op that made it. */
-  allocate(length: number, label: string, temporary?: boolean): GpuTensor;
-  /** A temporary buffer, counted in act.stats(). */
-  createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer;
-  /** Destroys a temporary once the work recorded so far is submitted (by the caller, for its `encoder`). */
-  retire(buffer: GPUBuffer, encoder: GPUCommandEncoder | undefined): void;
-  /** Records one op's commands (see Activations.record): ordered, batched, its errors on its outputs. */
-  record(
-    label: string, inputs: readonly GpuTensor[], outputs: readonly GpuTensor[], encoder: GPUCommandEncoder | undefined,
-    commands: (pass: GPUComputePassEncoder, errors: Promise<Error | undefined>[]) => void,
-  ): void;
-}
-
-/** One call, its arguments checked (see Activations.call). */
-export interface SoftmaxCall {
-  /** "forward(softmax)", for labels and errors. */
-  readonly verb: string;
-  readonly name: string;
-  readonly act: SoftmaxActivation;
-  readonly mode: Mode;
-  readonly from: Source;
-  readonly layout: AxisLayout;
-  readonly x: GpuTensor;
-  readonly dy?: GpuTensor;
-  readonly out?: GpuTensor;
-  /** The caller's encoder to record into, if any. */
-  readonly encoder?: GPUCommandEncoder;
-}
 
 /** How one dispatch spreads rows over workgroups (the fields of Params in shaders/softmax.wgsl). */
 export interface RowPlan {
@@ -177,24 +134,28 @@ export function checkSoftmaxFits(verb: string, mode: Mode, layout: AxisLayout, l
   }
 }
 
-/** Runs forward or backward (any source) into out or a new tensor, or the Jacobians for derivative. */
-export function runSoftmax(ctx: SoftmaxContext, call: SoftmaxCall): GpuTensor {
-  if (call.mode === 'derivative') return runJacobian(ctx, call);
-  const { act, mode, from, x, dy } = call;
-  const y = call.out ?? ctx.allocate(x.length, call.name);
+/**
+ * Records `call` on `operands` (checked): forward or backward (any source) into out or a new tensor,
+ * or the Jacobians for derivative. Returns the output.
+ */
+export function runSoftmax(rt: GpuRuntime, call: SoftmaxCall, operands: Operands): GpuTensor {
+  if (call.mode === 'derivative') return runJacobian(rt, call, operands);
+  const { act, mode, from } = call;
+  const { x, dy } = operands;
+  const y = operands.out ?? rt.allocate(x.length, call.name);
   if (x.length === 0) return y;
   const program = mode === 'forward' ? act.wgsl.forward : from === 'output' ? act.wgsl.backwardFromOutput : act.wgsl.backward;
-  recordRows(ctx, call, mode, from === 'output', program, x, dy, y);
+  recordRows(rt, call, call.name, mode, from === 'output', program, x, dy, y);
   return y;
 }
 
-/** Records the dispatches of `program` over every row of x (and dy) into y. */
+/** Records the dispatches of `program` (`name`'s, in `mode`) over every row of x (and dy) into y. */
 function recordRows(
-  ctx: SoftmaxContext, call: SoftmaxCall, mode: Mode, fromOutput: boolean, program: SoftmaxProgram,
+  rt: GpuRuntime, call: SoftmaxCall, name: string, mode: Mode, fromOutput: boolean, program: SoftmaxProgram,
   x: GpuTensor, dy: GpuTensor | undefined, y: GpuTensor,
 ): void {
-  const { device } = ctx;
-  const { verb, name, layout } = call;
+  const { device } = rt;
+  const { verb, layout } = call;
   const limits = device.limits;
   const slab = layout.len * layout.inner;
   const withDy = program.readsDy;
@@ -207,85 +168,74 @@ function recordRows(
     limits.minStorageBufferOffsetAlignment,
   );
   const chunkRows = chunks[0]!.outerCount * layout.inner;
-  const plan = planRows(layout.len, layout.inner, chunkRows, ctx.subgroups ? ctx.subgroupLanes : undefined);
+  const plan = planRows(layout.len, layout.inner, chunkRows, rt.subgroups ? rt.subgroupLanes : undefined);
   const xIsY = shared[0]!;
   const dyIsY = withDy && shared[2]!;
   const phases: SoftmaxVariant['phase'][] = plan.blocks > 1
     ? program.stats.map((_, i) => i).concat(program.stats.length)
     : [plan.laneBits === 0 ? 'thread' : 'rows'];
-  const partials = plan.blocks === 1 ? undefined : ctx.createBuffer({
+  const partials = plan.blocks === 1 ? undefined : rt.createBuffer({
     label: `webgpu-activations ${name} partials`,
     size: 16 * program.stats.length * chunkRows * plan.blocks,
     usage: GPUBufferUsage.STORAGE,
   });
-  ctx.record(verb, withDy ? [x, dy!] : [x], [y], call.encoder, (pass, errors) => {
+  rt.record(verb, withDy ? [x, dy!] : [x], [y], call.encoder, (pass, errors) => {
     for (const chunk of chunks) {
       const [bx, by, bdy] = mergeShared(chunk.bindings, shared, 4);
       const rows = chunk.outerCount * layout.inner;
-      ctx.uniforms.u32.set([rows, layout.len, layout.inner, plan.blocks, plan.blockLen, plan.laneBits, plan.laneShift,
-        plan.rowShift, bx!.elementOffset, bdy?.elementOffset ?? 0, by!.elementOffset]);
-      const uniform = ctx.uniforms.slot(ROWS_UNIFORM_WORDS, errors);
-      const grid = planGrid(Math.ceil((rows * plan.blocks) / plan.unitsPerGroup), ctx.maxWorkgroupsPerDimension);
+      const values = {
+        rows, len: layout.len, inner: layout.inner, blocks: plan.blocks, block_len: plan.blockLen,
+        lane_bits: plan.laneBits, lane_shift: plan.laneShift, row_shift: plan.rowShift,
+        x_off: bx!.elementOffset, dy_off: bdy?.elementOffset ?? 0, y_off: by!.elementOffset,
+      };
+      const grid = planGrid(Math.ceil((rows * plan.blocks) / plan.unitsPerGroup), rt.maxWorkgroupsPerDimension);
       for (const phase of phases) {
-        const variant: SoftmaxVariant = { phase, subgroups: ctx.subgroups, xIsY, dyIsY };
+        const variant: SoftmaxVariant = { phase, subgroups: rt.subgroups, xIsY, dyIsY };
         const key = softmaxKey(name, mode, fromOutput, variant);
-        const { pipeline, layout: bindLayout } = cachedPipeline(device, key, () => softmaxShader(program, variant), () => [
+        const { pipeline, layout: bindLayout } = rt.pipeline(key, () => softmaxShader(program, variant), () => [
           ...(xIsY ? [] : [[1, false] as const]), [2, true], ...(withDy && !dyIsY ? [[3, false] as const] : []),
           ...(partials ? [[4, true] as const] : []),
         ], errors);
-        const entries: GPUBindGroupEntry[] = [
-          { binding: 0, resource: { buffer: uniform.buffer, offset: 0, size: uniformBytes(ROWS_UNIFORM_WORDS) } },
-          { binding: 2, resource: { buffer: y.buffer, offset: by!.offset, size: by!.size } },
-        ];
+        const entries: GPUBindGroupEntry[] = [{ binding: 2, resource: { buffer: y.buffer, offset: by!.offset, size: by!.size } }];
         if (!xIsY) entries.push({ binding: 1, resource: { buffer: x.buffer, offset: bx!.offset, size: bx!.size } });
         if (withDy && !dyIsY) entries.push({ binding: 3, resource: { buffer: dy!.buffer, offset: bdy!.offset, size: bdy!.size } });
         if (partials) entries.push({ binding: 4, resource: { buffer: partials } });
         pass.setPipeline(pipeline);
-        pass.setBindGroup(0, ctx.bindGroups.get(key, bindLayout, y.buffer, entries, errors), [uniform.offset]);
+        rt.setBindGroup(pass, key, bindLayout, y.buffer, SOFTMAX_ROWS_PARAMS, values, entries, errors);
         pass.dispatchWorkgroups(grid.x, grid.y);
       }
     }
   });
-  if (partials) ctx.retire(partials, call.encoder);
+  if (partials) rt.retire(partials, call.encoder);
 }
 
 /** derivative: y = softmax(x) into a temporary, then each row's len×len Jacobian from y. */
-function runJacobian(ctx: SoftmaxContext, call: SoftmaxCall): GpuTensor {
-  const { verb, layout, x, out, act } = call;
-  const { device } = ctx;
-  const limits = device.limits;
-  checkSoftmaxFits(verb, 'derivative', layout, limits);
+function runJacobian(rt: GpuRuntime, call: SoftmaxCall, { x, out }: Operands): GpuTensor {
+  const { verb, layout, act } = call;
   const n = layout.len;
   const total = layout.rows * n * n;
-  if (out !== undefined && out.length !== total) {
-    throw new RangeError(
-      `${verb}: out has length ${out.length}, expected ${total} (the ${layout.rows} Jacobians of ${n}×${n})`,
-    );
-  }
   // A caller's out at an unaligned offset is bound from the aligned byte below it.
   const outOffset = out?.byteOffset ?? 0;
-  const alignment = limits.minStorageBufferOffsetAlignment;
+  const alignment = rt.device.limits.minStorageBufferOffsetAlignment;
   const bindingStart = Math.floor(outOffset / alignment) * alignment;
   const bindingSize = outOffset + 4 * total - bindingStart;
-  const jacobian = out ?? ctx.allocate(total, call.name);
+  const jacobian = out ?? rt.allocate(total, call.name);
   if (total === 0) return jacobian;
-  const probs = ctx.allocate(x.length, `${call.name} probabilities`, true);
-  const forward = { ...call, name: 'softmax', out: probs };
-  recordRows(ctx, forward, 'forward', false, SOFTMAX.softmax.wgsl.forward, x, undefined, probs);
-  ctx.record(verb, [probs], [jacobian], call.encoder, (pass, errors) => {
+  const probs = rt.allocate(x.length, `${call.name} probabilities`, true);
+  recordRows(rt, call, 'softmax', 'forward', false, SOFTMAX.softmax.wgsl.forward, x, undefined, probs);
+  rt.record(verb, [probs], [jacobian], call.encoder, (pass, errors) => {
     const key = `${call.name}/derivative/jacobian`;
-    const { pipeline, layout: bindLayout } = cachedPipeline(device, key, () => softmaxJacobianShader(act), () => [[1, false], [2, true]], errors);
-    ctx.uniforms.u32.set([total, n, layout.inner, 0, (outOffset - bindingStart) / 4]);
-    const uniform = ctx.uniforms.slot(JACOBIAN_UNIFORM_WORDS, errors);
+    const { pipeline, layout: bindLayout } = rt.pipeline(key, () => softmaxJacobianShader(act), () => [[1, false], [2, true]], errors);
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, ctx.bindGroups.get(key, bindLayout, jacobian.buffer, [
-      { binding: 0, resource: { buffer: uniform.buffer, offset: 0, size: uniformBytes(JACOBIAN_UNIFORM_WORDS) } },
+    rt.setBindGroup(pass, key, bindLayout, jacobian.buffer, JACOBIAN_PARAMS, {
+      total, len: n, inner: layout.inner, y_off: 0, out_off: (outOffset - bindingStart) / 4,
+    }, [
       { binding: 1, resource: { buffer: probs.buffer, offset: 0, size: 4 * x.length } },
       { binding: 2, resource: { buffer: jacobian.buffer, offset: bindingStart, size: bindingSize } },
-    ], errors), [uniform.offset]);
-    const grid = planDispatch(total, JACOBIAN_PER_GROUP, ctx.maxWorkgroupsPerDimension);
+    ], errors);
+    const grid = planDispatch(total, JACOBIAN_PER_GROUP, rt.maxWorkgroupsPerDimension);
     pass.dispatchWorkgroups(grid.x, grid.y);
   });
-  ctx.retire(probs.buffer, call.encoder);
+  rt.retire(probs.buffer, call.encoder);
   return jacobian;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ELEMENTWISE } from '../../src/activations.js';
-import { elementwiseShader, fillTemplate } from '../../src/kernels.js';
+import { elementwiseParams, elementwiseShader, fillTemplate } from '../../src/kernels.js';
+import { UniformLayout, type UniformSlots } from '../../src/uniforms.js';
 
 describe('fillTemplate', () => {
   test('fills every placeholder', () => {
@@ -18,7 +19,7 @@ describe('elementwiseShader', () => {
     const act = ELEMENTWISE.tanh;
     const plain = elementwiseShader(act, 'backward', { vector: 'vec4', xIsY: false, dyIsY: false });
     expect(plain).toMatch(/@binding\(3\) var<storage, read> dy/);
-    expect(plain).toMatch(/tanh_backward\(z, dy\[params.dy_off \+ i\], params.p\)/);
+    expect(plain).toMatch(/tanh_backward\(z, dy\[params.dy_off \+ i\]\)/);
     const inPlace = elementwiseShader(act, 'backward', { vector: 'scalar', xIsY: true, dyIsY: true });
     expect(inPlace).not.toMatch(/@binding\(1\)|@binding\(3\)/);
     expect(inPlace).toMatch(/apply\(vec4\(y\[params.x_off \+ i\]\), i\)/);
@@ -26,7 +27,49 @@ describe('elementwiseShader', () => {
 
   test('the derivative mode is backward with dy = 1, and binds no dy', () => {
     const code = elementwiseShader(ELEMENTWISE.sigmoid, 'derivative', { vector: 'vec4', xIsY: false, dyIsY: false });
-    expect(code).toMatch(/sigmoid_backward\(z, vec4\(1.0\), params.p\)/);
+    expect(code).toMatch(/sigmoid_backward\(z, vec4\(1.0\)\)/);
     expect(code).not.toMatch(/@binding\(3\)/);
+  });
+});
+
+describe('uniform layouts: one declaration for the WGSL struct and the packing', () => {
+  test('an activation\'s parameters reach its functions by name, after the dispatch fields', () => {
+    const code = elementwiseShader(ELEMENTWISE.elu, 'forward', { vector: 'vec4', xIsY: false, dyIsY: false });
+    expect(code).toContain('struct Params {\n  n: u32,\n  x_off: u32,\n  dy_off: u32,\n  y_off: u32,\n  alpha: f32,\n}');
+    expect(code).toMatch(/elu_forward\(z, params\.alpha\)/);
+    expect(elementwiseParams(ELEMENTWISE.relu).fields.map(([name]) => name)).toEqual(['n', 'x_off', 'dy_off', 'y_off']);
+  });
+
+  test('any number of parameters, each a field of its own', () => {
+    const two = { ...ELEMENTWISE.elu, params: { alpha: ELEMENTWISE.elu.params.alpha!, beta: ELEMENTWISE.elu.params.alpha! } };
+    const layout = elementwiseParams(two);
+    expect(layout.fields.slice(4)).toEqual([['alpha', 'f32'], ['beta', 'f32']]);
+    expect(layout.bytes).toBe(32); // 6 words, rounded up to 16 bytes
+    expect(elementwiseShader(two, 'backward', { vector: 'scalar', xIsY: false, dyIsY: false })).toMatch(
+      /elu_backward\(z, vec4\(dy\[params.dy_off \+ i\]\), params\.alpha, params\.beta\)/,
+    );
+  });
+
+  test('values are packed by field name, as u32 or f32 bits, whatever the order they are given in', () => {
+    const layout = new UniformLayout('P', [['n', 'u32'], ['scale', 'f32'], ['off', 'u32']] as const);
+    expect(layout.wgsl()).toBe('struct P {\n  n: u32,\n  scale: f32,\n  off: u32,\n}');
+    expect(layout.bytes).toBe(16);
+    const words: number[][] = [];
+    const slots = { u32: new Uint32Array(64), f32: new Float32Array(0), slot: (count: number) => {
+      words.push(Array.from(slots.u32.subarray(0, count)));
+      return { buffer: {} as GPUBuffer, offset: 0, block: undefined as never };
+    } };
+    slots.f32 = new Float32Array(slots.u32.buffer);
+    layout.slot(slots as unknown as UniformSlots, { off: 7, scale: 0.5, n: 3 }, []);
+    expect(words).toEqual([[3, 0x3f000000, 7]]);
+  });
+
+  test('a missing or unknown field, a repeated name or an empty layout is an error', () => {
+    const layout = new UniformLayout('P', [['n', 'u32'], ['m', 'f32']] as const);
+    const slots = { u32: new Uint32Array(64), f32: new Float32Array(64), slot: () => ({}) } as unknown as UniformSlots;
+    expect(() => layout.slot(slots, { n: 1 } as { n: number; m: number }, [])).toThrow('UniformLayout P: no value for m');
+    expect(() => layout.slot(slots, { n: 1, m: 2, k: 3 } as { n: number; m: number }, [])).toThrow('UniformLayout P: no field k');
+    expect(() => new UniformLayout('Q', [['a', 'u32'], ['a', 'f32']])).toThrow('a field name repeats');
+    expect(() => new UniformLayout('Q', [])).toThrow('0 fields');
   });
 });

@@ -5,7 +5,8 @@ import { MIN_NORMAL_F32, SOFTMAX_CONTRACT, absoluteInterval, boundFraction } fro
 import { SOFTMAX, compensatedSum, resolveLayout, resolveParams, resolveSource } from '../../src/activations.js';
 import { softmaxKernelBody, softmaxKey, softmaxShader } from '../../src/kernels.js';
 import { reference } from '../../src/reference.js';
-import { SOFTMAX_WORKGROUP, planRows, planSlabs } from '../../src/softmax.js';
+import { SOFTMAX_WORKGROUP } from '../../src/kernels.js';
+import { planRows, planSlabs } from '../../src/softmax.js';
 import { checkBounds } from '../helpers/softmax.js';
 
 const close = (got: ArrayLike<number>, want: number[], rel = 1e-15) => {

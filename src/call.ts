@@ -1,0 +1,132 @@
+// The call resolver: turns (mode, name, x, dy, options) into one typed, validated call, throwing
+// before anything is allocated or written. Every check of a call's arguments lives here.
+import {
+  lookupActivation, resolveLayout, resolveParams, resolveSource,
+  type Activation, type ActivationName, type AxisLayout, type ElementwiseActivation, type Mode, type SoftmaxActivation,
+  type Source,
+} from './activations.js';
+import { checkSoftmaxFits } from './softmax.js';
+import { GpuTensor } from './tensor.js';
+
+/** Options of a call that belong to the call, not to the activation. */
+export const CALL_OPTION_KEYS = ['out', 'encoder'] as const;
+
+interface CallBase {
+  readonly mode: Mode;
+  readonly name: ActivationName;
+  /** "forward(elu)", for labels and error messages. */
+  readonly verb: string;
+  readonly from: Source;
+  readonly out?: GpuTensor;
+  readonly encoder?: GPUCommandEncoder;
+}
+
+export interface ElementwiseCall extends CallBase {
+  readonly kind: 'elementwise';
+  readonly act: ElementwiseActivation;
+  /** The activation's parameters, defaults filled in, in f32, by name. */
+  readonly params: Readonly<Record<string, number>>;
+}
+
+export interface SoftmaxCall extends CallBase {
+  readonly kind: 'softmax';
+  readonly act: SoftmaxActivation;
+  readonly layout: AxisLayout;
+}
+
+export type Call = ElementwiseCall | SoftmaxCall;
+
+/** The operands of a resolved call, once on the GPU. */
+export interface Operands {
+  readonly x: GpuTensor;
+  readonly dy?: GpuTensor;
+  readonly out?: GpuTensor;
+}
+
+export function resolveCall(
+  mode: Mode, name: ActivationName, x: unknown, dy: unknown, options: object | undefined, device: GPUDevice,
+): Call {
+  const verb = `${mode}(${name})`;
+  const act: Activation = lookupActivation(name, mode);
+  const params = resolveParams(name, options, CALL_OPTION_KEYS);
+  const { out, encoder } = (options ?? {}) as { out?: unknown; encoder?: unknown };
+  checkOperand(mode, 'x', x);
+  if (mode === 'backward') {
+    checkOperand(mode, 'dy', dy);
+    if (dy.length !== x.length) {
+      throw new RangeError(`${verb}: dy has length ${dy.length}, expected x's length ${x.length}`);
+    }
+    if ((x instanceof Float32Array) !== (dy instanceof Float32Array)) {
+      throw new TypeError(`${verb}: x and dy must both be Float32Arrays or both GpuTensors`);
+    }
+  }
+  const from = resolveSource(name, mode, options, params);
+  if (encoder !== undefined && !isCommandEncoder(encoder)) {
+    throw new TypeError(`${verb}: encoder must be a GPUCommandEncoder, got ${describe(encoder)}`);
+  }
+  if (out !== undefined && !(out instanceof GpuTensor)) {
+    throw new TypeError(`${verb}: out must be a GpuTensor, got ${describe(out)}`);
+  }
+  if (x instanceof Float32Array) {
+    if (out !== undefined) throw new TypeError(`${verb}: out is only for GpuTensor inputs`);
+    if (encoder !== undefined) throw new TypeError(`${verb}: encoder is only for GpuTensor inputs`);
+  }
+  const base = { mode, name, verb, from, out, encoder };
+  if (act.kind === 'elementwise') return { ...base, kind: 'elementwise', act, params };
+  const layout = resolveLayout(name, options, x.length);
+  checkSoftmaxFits(verb, mode, layout, device.limits);
+  if (mode === 'derivative' && out !== undefined) {
+    const total = layout.rows * layout.len * layout.len;
+    if (out.length !== total) {
+      throw new RangeError(
+        `${verb}: out has length ${out.length}, expected ${total} (the ${layout.rows} Jacobians of ${layout.len}×${layout.len})`,
+      );
+    }
+  }
+  return { ...base, kind: 'softmax', act, layout };
+}
+
+/**
+ * The GPU operands of `call`: usable, on `device`, and `out` (other than a Jacobian's) of x's length
+ * and sharing a buffer with an input only at exactly its range (in place) or at a range that does not
+ * overlap it (arena layouts): a partial overlap would have invocations read what others write.
+ */
+export function checkOperands(call: Call, operands: Operands, device: GPUDevice): void {
+  const { verb } = call;
+  for (const [what, t] of [['x', operands.x], ['dy', operands.dy], ['out', operands.out]] as const) {
+    if (t === undefined) continue;
+    t.assertUsable(`${verb}: ${what}`);
+    if (t.device !== device) throw new TypeError(`${verb}: ${what} belongs to another Activations' GPUDevice`);
+  }
+  const { x, out } = operands;
+  // The Jacobians have their own length, and are written after x was read into a temporary.
+  if (out === undefined || (call.kind === 'softmax' && call.mode === 'derivative')) return;
+  if (out.length !== x.length) throw new RangeError(`${verb}: out has length ${out.length}, expected ${x.length}`);
+  const end = (t: GpuTensor) => t.byteOffset + 4 * t.length;
+  for (const input of [x, operands.dy]) {
+    if (!input || input.buffer !== out.buffer || input.byteOffset === out.byteOffset) continue;
+    if (input.byteOffset < end(out) && out.byteOffset < end(input)) {
+      throw new RangeError(
+        `${verb}: out (bytes ${out.byteOffset}–${end(out)}) partly overlaps an input (bytes ${input.byteOffset}–${end(input)}) ` +
+          'in the same GPUBuffer; use exactly the same range (in place) or ranges that do not overlap',
+      );
+    }
+  }
+}
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v !== 'object') return typeof v;
+  return v.constructor?.name ?? 'object';
+}
+
+function checkOperand(verb: string, what: string, v: unknown): asserts v is Float32Array | GpuTensor {
+  if (!(v instanceof Float32Array || v instanceof GpuTensor)) {
+    throw new TypeError(`${verb}: ${what} must be a Float32Array or a GpuTensor, got ${describe(v)}`);
+  }
+}
+
+function isCommandEncoder(v: unknown): v is GPUCommandEncoder {
+  if (typeof GPUCommandEncoder === 'function') return v instanceof GPUCommandEncoder;
+  return typeof v === 'object' && v !== null && typeof (v as GPUCommandEncoder).beginComputePass === 'function';
+}

@@ -1,0 +1,457 @@
+// The GPU runtime of one Activations instance: it owns the library's buffers (allocation, the pool,
+// release, the leak safety net), records ops into the device's shared queue or a caller's encoder,
+// reads tensors back, checks wrapped buffers, and carries the instance's lifecycle (device loss,
+// destroy). The elementwise and softmax paths plan their dispatches and call it; neither reaches
+// into the other.
+import {
+  BindGroupCache, BufferLedger, BufferPool, DeviceLostError, cachedPipeline, deviceCache, type CachedPipeline,
+  type StorageBinding,
+} from './device.js';
+import { planChunks, planDispatch } from './dispatch.js';
+import { COPY_PARAMS, WORKGROUP_SIZE, copyShader } from './kernels.js';
+import { Made, captureErrors, sharedQueue, type SharedQueue } from './queue.js';
+import { GpuTensor, type BufferCheck, type TensorOwner } from './tensor.js';
+import { UniformSlots, type UniformLayout } from './uniforms.js';
+
+/** Why the device went away (GPUDeviceLostInfo). */
+export interface DeviceLoss {
+  readonly reason: GPUDeviceLostReason;
+  readonly message: string;
+}
+
+/** Live GPU objects held by one Activations, for leak tests. */
+export interface ActivationsStats {
+  /** Buffers the library created and has not destroyed: tensors, outputs, uniforms, staging. */
+  readonly liveBuffers: number;
+  /** Compute pipelines cached for this device. */
+  readonly pipelines: number;
+  /**
+   * Library-owned tensors that were garbage-collected without destroy(): their buffers went back to
+   * the pool. Above 0 means a leak in the caller's code, which the library has mended.
+   */
+  readonly rescued: number;
+}
+
+export interface RuntimeOptions {
+  readonly maxWorkgroupsPerDimension: number;
+  readonly maxBindingSize?: number;
+  /** Softmax merges lanes with subgroup operations (the device has the feature, the caller agrees). */
+  readonly subgroups: boolean;
+  /** The adapter's smallest subgroup size: at most this many lanes share a row on the subgroup path. */
+  readonly subgroupLanes: number;
+}
+
+/** Records one op's commands into a compute pass; pushes the errors of what it makes (Made.use). */
+export type Commands = (pass: GPUComputePassEncoder, errors: Promise<Error | undefined>[]) => void;
+
+/** How long a failed readback waits for device.lost, so that it rejects with the loss when that was the cause. */
+const LOSS_GRACE_MS = 100;
+/** The least binding room that still leaves planChunks a chunk (see bindingRoom). */
+const MIN_BINDING_ROOM = 4096;
+
+function padBytes(length: number): number {
+  // At least 16 bytes, a multiple of 16: the vec4 kernels read and write whole vec4s.
+  return Math.max(16, Math.ceil((4 * length) / 16) * 16);
+}
+
+export class GpuRuntime implements TensorOwner {
+  /** Resolves when the device is lost (or destroyed), with the reason. */
+  readonly lost: Promise<DeviceLoss>;
+  readonly maxBindingSize: number;
+  readonly maxWorkgroupsPerDimension: number;
+  readonly subgroups: boolean;
+  readonly subgroupLanes: number;
+  private readonly buffers: BufferLedger;
+  private readonly queue: SharedQueue;
+  private readonly uniforms: UniformSlots;
+  private readonly bindGroups: BindGroupCache;
+  /** Buffers of destroyed tensors, reused by later outputs of the same size. */
+  private readonly outputs: BufferPool;
+  /** Set once the device is lost or the instance destroyed: every call then fails with it. */
+  private closedBy: Error | undefined;
+  /** Rejectors of calls still waiting on the GPU, so that a loss or destroy() never leaves one hanging. */
+  private readonly waiting = new Set<(e: Error) => void>();
+  /** Returns the buffer of a library-owned tensor that was garbage-collected without destroy(). */
+  private readonly finalizer = new FinalizationRegistry<GPUBuffer>((buffer) => this.rescue(buffer));
+  private rescued = 0;
+
+  constructor(readonly device: GPUDevice, options: RuntimeOptions) {
+    this.buffers = new BufferLedger(device);
+    this.queue = sharedQueue(device);
+    this.uniforms = new UniformSlots(device, this.buffers, this.queue);
+    this.bindGroups = new BindGroupCache(device);
+    this.outputs = new BufferPool(this.buffers);
+    this.maxBindingSize = Math.min(options.maxBindingSize ?? Infinity, device.limits.maxStorageBufferBindingSize);
+    this.maxWorkgroupsPerDimension = options.maxWorkgroupsPerDimension;
+    this.subgroups = options.subgroups;
+    this.subgroupLanes = options.subgroupLanes;
+    this.lost = device.lost.then((info) => {
+      this.close(new DeviceLostError(info.reason, `the GPU device was lost (${info.reason}): ${info.message}`));
+      return { reason: info.reason, message: info.message };
+    });
+  }
+
+  // ---- Lifecycle ----
+
+  /** After a loss or destroy(), every call fails with the same error. */
+  assertOpen(): void {
+    if (this.closedBy) throw this.closedBy;
+  }
+
+  /** Submits the pending work, rejects every waiting call, destroys the library's buffers. */
+  destroy(): void {
+    if (this.closedBy) return;
+    this.queue.flush();
+    this.close(new Error('this Activations instance was destroyed'));
+    this.buffers.destroyAll();
+  }
+
+  get closed(): boolean {
+    return this.closedBy !== undefined;
+  }
+
+  flush(): void {
+    this.queue.flush();
+  }
+
+  stats(): ActivationsStats {
+    return { liveBuffers: this.buffers.live, pipelines: deviceCache(this.device).pipelines.size, rescued: this.rescued };
+  }
+
+  /** Runs `work`, but rejects at once if the device is lost or the instance destroyed meanwhile. */
+  private track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closedBy) return Promise.reject(this.closedBy);
+    return new Promise<T>((resolve, reject) => {
+      const fail = (e: Error) => reject(e);
+      this.waiting.add(fail);
+      work().then(resolve, (e: unknown) => reject(this.closedBy ?? e)).finally(() => this.waiting.delete(fail));
+    });
+  }
+
+  private close(reason: Error): void {
+    if (this.closedBy) return;
+    this.closedBy = reason;
+    for (const fail of this.waiting) fail(reason);
+    this.waiting.clear();
+  }
+
+  // ---- Tensors and buffers ----
+
+  /** A new tensor holding `values`, written at creation. */
+  upload(values: Float32Array): GpuTensor {
+    const buffer = this.createTensorBuffer('tensor', values.length, true);
+    new Float32Array(buffer.getMappedRange(), 0, values.length).set(values);
+    buffer.unmap();
+    return this.owned(buffer, values.length);
+  }
+
+  /** An output tensor, from the pool when it has a buffer of the size; a `temporary` one is released with retire(). */
+  allocate(length: number, name: string, temporary = false): GpuTensor {
+    const pooled = this.outputs.take(padBytes(length));
+    if (pooled) {
+      pooled.label = `webgpu-activations ${name}[${length}]`;
+      return this.owned(pooled, length, temporary);
+    }
+    let buffer!: GPUBuffer;
+    // Out of memory is an error scope's to catch, not an uncaptured error: it becomes the tensor's.
+    const error = captureErrors(this.device, `allocating ${name}[${length}]`, () => {
+      buffer = this.createTensorBuffer(name, length, false);
+    });
+    const tensor = this.owned(buffer, length, temporary);
+    tensor.recordWrite(error);
+    return tensor;
+  }
+
+  /** A temporary buffer of an op, counted in stats(); released with retire(). */
+  createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
+    return this.buffers.create(descriptor);
+  }
+
+  /** @internal TensorOwner: a library-owned tensor was destroyed. */
+  release(tensor: GpuTensor): void {
+    if (!tensor.ownsBuffer) return;
+    this.finalizer.unregister(tensor);
+    this.releaseBuffer(tensor.buffer);
+  }
+
+  /**
+   * Destroys an op's temporary once the work using it is submitted: the pending batch's, or, for
+   * work recorded into the caller's `encoder`, the caller's submit of it.
+   */
+  retire(buffer: GPUBuffer, encoder: GPUCommandEncoder | undefined): void {
+    this.bindGroups.forget(buffer);
+    const destroy = () => this.buffers.destroy(buffer);
+    if (encoder) this.queue.afterCallerSubmit(encoder, destroy);
+    else this.queue.afterSubmit(destroy);
+  }
+
+  /** A library-owned tensor became garbage without destroy(): its buffer goes back to the pool. */
+  private rescue(buffer: GPUBuffer): void {
+    this.rescued++;
+    this.releaseBuffer(buffer);
+  }
+
+  /** Returns a tensor's buffer to the pool once the pending work that may use it is submitted. */
+  private releaseBuffer(buffer: GPUBuffer): void {
+    this.bindGroups.forget(buffer);
+    this.queue.afterSubmit(() => (this.closedBy ? this.buffers.destroy(buffer) : this.outputs.put(buffer)));
+  }
+
+  /** A tensor of the library's; a temporary is released by its op, and not watched for leaks. */
+  private owned(buffer: GPUBuffer, length: number, temporary = false): GpuTensor {
+    const tensor = new GpuTensor(this, buffer, length, 0, true);
+    if (!temporary) this.finalizer.register(tensor, buffer, tensor);
+    return tensor;
+  }
+
+  private createTensorBuffer(name: string, length: number, mappedAtCreation: boolean): GPUBuffer {
+    const bytes = padBytes(length);
+    const max = this.device.limits.maxBufferSize;
+    if (bytes > max) {
+      throw new RangeError(
+        `${name}: ${length} elements need ${bytes} bytes, past this device's maxBufferSize of ${max} bytes ` +
+          `(at most ${Math.floor(max / 16) * 4} f32 elements per tensor)`,
+      );
+    }
+    return this.buffers.create({
+      label: `webgpu-activations ${name}[${length}]`,
+      size: bytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      mappedAtCreation,
+    });
+  }
+
+  // ---- Recording ----
+
+  /** The pipeline for `key`, made on first use (see cachedPipeline). */
+  pipeline(
+    key: string, code: () => string, storage: () => readonly StorageBinding[], errors: Promise<Error | undefined>[],
+    withTail = false,
+  ): CachedPipeline {
+    return cachedPipeline(this.device, key, code, storage, errors, withTail);
+  }
+
+  /**
+   * Sets the bind group of `entries` plus binding 0: `layout`'s uniform values at their slot, as a
+   * dynamic offset.
+   */
+  setBindGroup<F extends string>(
+    pass: GPUComputePassEncoder, label: string, bindLayout: GPUBindGroupLayout, output: GPUBuffer,
+    uniforms: UniformLayout<F>, values: Readonly<Record<F, number>>, entries: readonly GPUBindGroupEntry[],
+    errors: Promise<Error | undefined>[],
+  ): void {
+    const slot = uniforms.slot(this.uniforms, values, errors);
+    const all = [{ binding: 0, resource: { buffer: slot.buffer, offset: 0, size: uniforms.bytes } }, ...entries];
+    pass.setBindGroup(0, this.bindGroups.get(label, bindLayout, output, all, errors), [slot.offset]);
+  }
+
+  /**
+   * Records one op: into the caller's `encoder` when given, else into the device's pending batch.
+   * Errors flow down a chain: each output carries its inputs' errors first, then the op's own (of
+   * making pipelines and bind groups, and of the submit).
+   */
+  record(
+    label: string, inputs: readonly GpuTensor[], outputs: readonly GpuTensor[], encoder: GPUCommandEncoder | undefined,
+    commands: Commands,
+  ): void {
+    for (const y of outputs) for (const t of inputs) y.recordWrite(t.written);
+    const errors: Promise<Error | undefined>[] = [];
+    if (encoder) {
+      // Slots used by the caller's encoder must outlive any turnover of the uniform cache.
+      this.uniforms.pinning = true;
+      try {
+        const pass = encoder.beginComputePass({ label });
+        commands(pass, errors);
+        pass.end();
+      } finally {
+        this.uniforms.pinning = false;
+      }
+    } else {
+      const isolated = inputs.some((t) => !t.verified) || outputs.some((t) => !t.verified);
+      errors.push(this.queue.compute(label, isolated, (pass) => {
+        commands(pass, errors);
+        return errors.length > 0; // something it uses is not yet known to be valid
+      }));
+    }
+    for (const y of outputs) for (const e of errors) y.recordWrite(e);
+  }
+
+  /** The bytes a chunk's binding may hold when shared operands sit `spread` bytes apart in one binding. */
+  bindingRoom(verb: string, spread: number): number {
+    const room = this.maxBindingSize - spread;
+    if (room < MIN_BINDING_ROOM) {
+      throw new RangeError(
+        `${verb}: out and an input share a GPUBuffer ${spread} bytes apart, more than one storage binding ` +
+          `(${this.maxBindingSize} bytes) can span; place them closer together or in separate buffers`,
+      );
+    }
+    return room;
+  }
+
+  // ---- Reading back ----
+
+  /**
+   * @internal TensorOwner. The copy to the CPU is recorded now, in call order: the values are those
+   * of the moment read() was called, whatever runs after it.
+   */
+  readBack(tensor: GpuTensor): Promise<Float32Array> {
+    if (this.closedBy) return Promise.reject(this.closedBy);
+    if (tensor.length === 0) {
+      return this.track(async () => {
+        const error = await tensor.written;
+        if (error) throw error;
+        return new Float32Array(0);
+      });
+    }
+    const bytes = 4 * tensor.length;
+    const made = new Made(this.device, 'read', () => this.buffers.create({
+      label: 'webgpu-activations readback',
+      size: bytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    }));
+    const staging = made.value;
+    let source = tensor;
+    let submitted: Promise<Error | undefined>;
+    try {
+      // A caller's buffer without COPY_SRC is copied by a kernel into one of the library's first.
+      if (!(tensor.buffer.usage & GPUBufferUsage.COPY_SRC)) source = this.copyOf(tensor);
+      submitted = this.queue.encode('read', !tensor.verified, (encoder) => {
+        encoder.copyBufferToBuffer(source.buffer, source.byteOffset, staging, 0, bytes);
+        return true; // the staging buffer is new
+      });
+      if (source !== tensor) this.releaseBuffer(source.buffer);
+      this.queue.flush();
+    } catch (e) {
+      this.buffers.destroy(staging);
+      return Promise.reject(e);
+    }
+    return this.track(async () => {
+      try {
+        // After a failed submit the map may never complete: reject with the submit's error instead.
+        const failed = Promise.all([source.written, made.error, submitted]).then(([a, b, c]) => {
+          const error = a ?? b ?? c;
+          return error ? Promise.reject(error) : new Promise<never>(() => {});
+        });
+        const mapped = staging.mapAsync(GPUMapMode.READ);
+        mapped.catch(() => {}); // rejected by the destroy below when `failed` wins
+        try {
+          await Promise.race([mapped, failed]);
+        } catch (e) {
+          // A lost device aborts the map before `lost` resolves: give the loss a moment to be told.
+          await Promise.race([this.lost, new Promise((resolve) => setTimeout(resolve, LOSS_GRACE_MS))]);
+          throw this.closedBy ?? e;
+        }
+        const error = await tensor.written;
+        if (error) throw error;
+        return new Float32Array(staging.getMappedRange().slice(0));
+      } finally {
+        this.buffers.destroy(staging);
+      }
+    });
+  }
+
+  /** A library-owned copy of `tensor` made by a kernel (for a caller's buffer without COPY_SRC). */
+  private copyOf(tensor: GpuTensor): GpuTensor {
+    const copy = this.allocate(tensor.length, 'read copy', true);
+    const placements = [tensor, copy].map((t) => ({ byteOffset: t.byteOffset, bufferSize: t.buffer.size }));
+    const plan = planChunks(tensor.length, placements, this.maxBindingSize, this.device.limits.minStorageBufferOffsetAlignment);
+    const perUnit = plan.vector === 'vec4' ? 4 : 1;
+    this.record('read (copy)', [tensor], [copy], undefined, (pass, errors) => {
+      const { pipeline, layout } = this.pipeline('copy/u32', copyShader, () => [[1, false], [2, true]], errors);
+      pass.setPipeline(pipeline);
+      for (const chunk of plan.chunks) {
+        const [src, dst] = chunk.bindings;
+        this.setBindGroup(pass, 'read (copy)', layout, copy.buffer, COPY_PARAMS, {
+          n: chunk.length, src_off: src!.elementOffset * perUnit, dst_off: dst!.elementOffset * perUnit,
+        }, [
+          { binding: 1, resource: { buffer: tensor.buffer, offset: src!.offset, size: src!.size } },
+          { binding: 2, resource: { buffer: copy.buffer, offset: dst!.offset, size: dst!.size } },
+        ], errors);
+        const grid = planDispatch(chunk.length, WORKGROUP_SIZE, this.maxWorkgroupsPerDimension);
+        pass.dispatchWorkgroups(grid.x, grid.y);
+      }
+    });
+    return copy;
+  }
+
+  // ---- Wrapped buffers ----
+
+  /**
+   * A caller's buffer as a tensor, checked once per buffer and device: WebGPU cannot say
+   * synchronously which device a buffer belongs to, or whether it was destroyed. A probe (a bind
+   * group and a dispatch that touches nothing, in error scopes) finds out; until it has, ops on the
+   * buffer get a submit of their own. The buffer's destroy() is wrapped so that the library's
+   * pending work on it is submitted first, and later calls on it throw a TypeError.
+   */
+  wrap(buffer: GPUBuffer, length: number, offset: number): GpuTensor {
+    const check = this.checkBuffer(buffer);
+    if (check.failure) throw new TypeError(`wrap: ${check.failure.message}`, { cause: check.failure });
+    return new GpuTensor(this, buffer, length, offset, false, check);
+  }
+
+  private checkBuffer(buffer: GPUBuffer): BufferCheck {
+    const checks = deviceCache(this.device).wraps;
+    const known = checks.get(buffer);
+    if (known) return known;
+    const probe = buffer.size < 4 ? Promise.resolve(undefined) : this.probe(buffer);
+    const check: BufferCheck = { verified: buffer.size < 4, failure: undefined, probe };
+    void probe.then((e) => {
+      check.verified = e === undefined;
+      check.failure ??= e;
+    });
+    checks.set(buffer, check);
+    const queue = this.queue;
+    const destroy = buffer.destroy;
+    Object.defineProperty(buffer, 'destroy', {
+      configurable: true,
+      writable: true,
+      value: function (this: GPUBuffer): undefined {
+        queue.flush();
+        check.failure ??= new TypeError(`the wrapped buffer${labelOf(buffer)} was destroyed by its owner`);
+        return destroy.call(this);
+      },
+    });
+    return check;
+  }
+
+  /** Resolves to a TypeError if `buffer` cannot be used on this device. */
+  private probe(buffer: GPUBuffer): Promise<Error | undefined> {
+    const cache = deviceCache(this.device);
+    return captureErrors(this.device, 'wrap', () => {
+      cache.probe ??= probePipeline(this.device);
+      const { pipeline, layout } = cache.probe;
+      const group = this.device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer, offset: 0, size: 4 } }] });
+      const encoder = this.device.createCommandEncoder({ label: 'webgpu-activations wrap probe' });
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(1);
+      pass.end();
+      // Touches no memory, so it need not wait for pending work, nor order anything.
+      this.queue.submitUnordered(encoder.finish());
+    }).then((e) => e && new TypeError(
+      `wrap: the buffer${labelOf(buffer)} cannot be used on this device: it belongs to another GPUDevice, ` +
+        `was destroyed, or is mapped (${e.message})`,
+    ));
+  }
+}
+
+/** The probe's pipeline: one read-only storage binding that the shader declares and never reads. */
+function probePipeline(device: GPUDevice): CachedPipeline {
+  const layout = device.createBindGroupLayout({
+    label: 'webgpu-activations wrap probe',
+    entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } }],
+  });
+  const module = device.createShaderModule({
+    label: 'webgpu-activations wrap probe',
+    code: '@group(0) @binding(0) var<storage, read> probed: array<u32>;\n@compute @workgroup_size(1) fn main() {}',
+  });
+  const pipeline = device.createComputePipeline({
+    label: 'webgpu-activations wrap probe',
+    layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+    compute: { module, entryPoint: 'main' },
+  });
+  return { pipeline, layout };
+}
+
+export const labelOf = (buffer: GPUBuffer): string => (buffer.label ? ` "${buffer.label}"` : '');
