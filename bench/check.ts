@@ -7,44 +7,22 @@ import type { BenchCase } from './cases.js';
 /** How many leading outputs are checked. */
 export const CHECKED = 4096;
 
-/** Row 0 of softmax or logSoftmax over the last axis, in float64. */
-function softmaxRow(op: string, x: Float32Array, cols: number): Float64Array {
-  let max = -Infinity;
-  for (let j = 0; j < cols; j++) max = Math.max(max, x[j]!);
-  let sum = 0;
-  for (let j = 0; j < cols; j++) sum += Math.exp(x[j]! - max);
-  const y = new Float64Array(cols);
-  for (let j = 0; j < cols; j++) y[j] = op === 'logSoftmax' ? x[j]! - max - Math.log(sum) : Math.exp(x[j]! - max) / sum;
-  return y;
-}
-
 /** The first min(CHECKED, row length) exact outputs of the case for inputs x and dy. */
 export function referenceHead(c: BenchCase, x: Float32Array, dy: Float32Array): Float64Array {
+  const name = c.op as ActivationName;
   if (c.spec.kind === 'elementwise') {
-    const name = c.op as ActivationName;
     const head = x.subarray(0, CHECKED);
     if (c.mode === 'forward') return reference.forward(name, head, c.spec.params);
     if (c.mode === 'derivative') return reference.derivative(name, head, c.spec.params);
     return reference.backward(name, head, dy.subarray(0, CHECKED), c.spec.params);
   }
+  // Row 0, over the last axis. Backward reads the saved forward output (from: 'output'), as the
+  // timed op does.
   const cols = c.shape[1]!;
-  const y = softmaxRow(c.op, x, cols);
   const n = Math.min(CHECKED, cols);
+  const y = reference.forward(name, x.subarray(0, cols));
   if (c.mode === 'forward') return y.subarray(0, n);
-  // Backward of row 0, with the row's y from the forward pass (the op's backward reads y and dy):
-  //   softmax:    dx = y ⊙ (dy − Σ dy·y)
-  //   logSoftmax: dx = dy − softmax(x) · Σ dy
-  let dot = 0;
-  let sumDy = 0;
-  for (let j = 0; j < cols; j++) {
-    dot += dy[j]! * y[j]!;
-    sumDy += dy[j]!;
-  }
-  const dx = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    dx[j] = c.op === 'logSoftmax' ? dy[j]! - Math.exp(y[j]!) * sumDy : y[j]! * (dy[j]! - dot);
-  }
-  return dx;
+  return reference.backward(name, y, dy.subarray(0, cols), { from: 'output' }).subarray(0, n);
 }
 
 /**

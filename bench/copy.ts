@@ -1,7 +1,7 @@
 // The bandwidth baselines: y = x as copyBufferToBuffer (the driver's memcpy) and as the two trivial
 // copy kernels, one vec4 per thread and four vec4s per thread. A case that moves B bytes (read +
 // written) is compared with a copy of B / 2 bytes, which also moves B.
-import { WORKGROUP_SIZE } from '../src/kernels.js';
+import { WORKGROUP_SIZE } from '../src/gpu/kernels.js';
 import { afterPendingSubmits, type Contender } from './measure.js';
 
 export type CopyKind = 'memcpy' | 'copyVec4' | 'copyVec4x4';

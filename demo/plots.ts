@@ -1,9 +1,9 @@
 // The activation plots: f(z) and f'(z) from the GPU, the float64 reference dashed on top, and the
 // parameter controls. Formulas and parameter checks come from the activation table.
-import { ELEMENTWISE, resolveParams, type ElementwiseName } from '../src/activations.js';
-import { measuredUlps } from '../src/accuracy.js';
+import { ELEMENTWISE, resolveParams, type ElementwiseName } from '../src/activations/table.js';
+import { measuredUlps } from '../src/numerics/accuracy.js';
 import type { Activations } from '../src/index.js';
-import { reference } from '../src/reference.js';
+import { reference } from '../src/numerics/reference.js';
 import { drawChart, niceAxis, redrawOnChange, strokeLines, type Line } from './chart.js';
 import { errorMessage, h, replaceChildren } from './dom.js';
 import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './names.js';

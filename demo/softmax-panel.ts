@@ -1,6 +1,6 @@
 // The softmax panel: an editable row of scores and a temperature, with bar charts of softmax and
 // log-softmax from the GPU, the float64 reference marked on each bar, and the row sum.
-import { measuredUlps } from '../src/accuracy.js';
+import { measuredUlps } from '../src/numerics/accuracy.js';
 import type { Activations } from '../src/index.js';
 import { drawChart, niceAxis, redrawOnChange, type Axis, type Frame } from './chart.js';
 import { errorMessage, formatNumber, h, replaceChildren } from './dom.js';

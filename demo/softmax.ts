@@ -1,11 +1,11 @@
 // Softmax for the demo: one row for the panel, and the verification of softmax and logSoftmax
 // against the float64 reference with the library's softmax contract (SOFTMAX_CONTRACT). The checks
 // have no DOM and no GPU, so the unit tests exercise them in Node.
-import { absoluteInterval, boundFraction, MIN_NORMAL_F32, SOFTMAX_CONTRACT } from '../src/accuracy.js';
-import type { SoftmaxName } from '../src/activations.js';
+import { absoluteInterval, boundFraction, MIN_NORMAL_F32, SOFTMAX_CONTRACT } from '../src/numerics/accuracy.js';
+import type { SoftmaxName } from '../src/activations/table.js';
 import type { Activations } from '../src/index.js';
-import { reference } from '../src/reference.js';
-import { randomUint32, SPECIAL_VALUES } from './verify.js';
+import { reference } from '../src/numerics/reference.js';
+import { randomUint32, SPECIAL_X } from '../src/numerics/verify.js';
 
 export interface SoftmaxRow {
   readonly probabilities: Float32Array;
@@ -43,7 +43,7 @@ export const SOFTMAX_COLUMNS = 64;
  * nearly uniform probabilities to one-hot rows whose other entries underflow.
  */
 export function softmaxInputs(count: number, seed: number): { x: Float32Array; shape: [number, number] } {
-  const rows = Math.ceil(count / SOFTMAX_COLUMNS) + SPECIAL_VALUES.length;
+  const rows = Math.ceil(count / SOFTMAX_COLUMNS) + SPECIAL_X.length;
   const next = randomUint32(seed);
   const uniform = () => next() / 2 ** 32;
   const x = new Float32Array(rows * SOFTMAX_COLUMNS);
@@ -51,8 +51,8 @@ export function softmaxInputs(count: number, seed: number): { x: Float32Array; s
     const scale = 10 ** (uniform() * 7 - 3);
     for (let j = 0; j < SOFTMAX_COLUMNS; j++) x[r * SOFTMAX_COLUMNS + j] = (2 * uniform() - 1) * scale;
   }
-  const firstSpecial = rows - SPECIAL_VALUES.length;
-  SPECIAL_VALUES.forEach((v, k) => (x[(firstSpecial + k) * SOFTMAX_COLUMNS] = v));
+  const firstSpecial = rows - SPECIAL_X.length;
+  SPECIAL_X.forEach((v, k) => (x[(firstSpecial + k) * SOFTMAX_COLUMNS] = v));
   return { x, shape: [rows, SOFTMAX_COLUMNS] };
 }
 

@@ -1,11 +1,11 @@
 // The throughput panel: GB/s of each op on GPU-resident tensors, beside the device's own copy
 // bandwidth measured the same way (many back-to-back runs, timed from submit to queue idle).
 // A quick look for people, not the project's benchmark: `npm run bench` makes the published figures.
-import type { ElementwiseName } from '../src/activations.js';
+import type { ElementwiseName } from '../src/activations/table.js';
 import type { Activations, GpuTensor } from '../src/index.js';
 import { errorMessage, formatCount, h, replaceChildren, yieldToBrowser } from './dom.js';
 import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './names.js';
-import { randomUint32 } from './verify.js';
+import { randomUint32 } from '../src/numerics/verify.js';
 
 export const ELEMENTS = 2 ** 22;
 /** Each measurement runs for about this long, so that timer resolution and submit cost do not dominate. */

@@ -1,12 +1,12 @@
 // The verification table: every elementwise activation × mode, and softmax and logSoftmax, on 2^20
 // random inputs plus the special values, each element checked against the float64 reference
-// (demo/verify.ts, demo/softmax.ts), one row per case.
-import { resolveParams, type Mode } from '../src/activations.js';
+// (src/numerics/verify.ts, demo/softmax.ts), one row per case.
+import { resolveParams, type Mode } from '../src/activations/table.js';
 import type { Activations } from '../src/index.js';
 import { append, errorMessage, formatCount, formatNumber, h, replaceChildren, yieldToBrowser } from './dom.js';
 import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './names.js';
 import { checkSoftmaxCase, SOFTMAX_COLUMNS, softmaxInputs, type SoftmaxResult } from './softmax.js';
-import { checkCase, SPECIAL_VALUES, verificationInputs, type CaseResult, type VerificationCase, type Worst } from './verify.js';
+import { SPECIAL_X, checkElementwiseInSteps, verificationInputs, type ElementwiseCheck, type Worst } from '../src/numerics/verify.js';
 
 const RANDOM_INPUTS = 2 ** 20;
 /** Half the random inputs are uniform in [−SPREAD, SPREAD], where every curve does its bending. */
@@ -35,11 +35,11 @@ interface Report {
   readonly note?: string;
 }
 
-function elementwiseReport(r: CaseResult): Report {
+function elementwiseReport(r: ElementwiseCheck): Report {
   const f = r.firstFailure;
   return {
     checked: r.checked,
-    failures: r.failures,
+    failures: r.failureCount,
     maxError: r.worst ? `${formatNumber(r.worst.ulps)} ULP` : '0 ULP',
     at: r.worst ? describeInput(r.worst) : '—',
     bound: r.worst ? `${formatNumber(r.worst.bound)} ULP` : '—',
@@ -87,7 +87,7 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
   let seed = 0;
   replaceChildren(
     lede,
-    `Each case runs on ${formatCount(RANDOM_INPUTS)} random inputs plus ${SPECIAL_VALUES.length} special values ` +
+    `Each case runs on ${formatCount(RANDOM_INPUTS)} random inputs plus ${SPECIAL_X.length} special values ` +
       '(±0, ±∞, NaN, ±100, ±3.4e38, subnormals, …). Every result must lie within the bound of the activation table ' +
       '(0 ULP where the result must be exact, 16 + 2|a| ULP where the formula calls exp(a)) of the correctly rounded float64 value. ' +
       'Softmax and log-softmax run on rows of random scores, each row at its own scale, and must meet the softmax contract: ' +
@@ -99,7 +99,7 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
   const elementwiseTasks = ELEMENTWISE_NAMES.flatMap((name) =>
     MODES.map((mode): Task => {
       // The defaults, rounded to f32 as the GPU receives them: the reference uses the same values.
-      const c: VerificationCase = { name, mode, params: resolveParams(name, {}) };
+      const c = { name, mode, params: resolveParams(name, {}) };
       const params = describeParams(c.params);
       return {
         key: `${name}/${mode}`,
@@ -111,7 +111,7 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
           const got = mode === 'forward'
             ? await gpu.forward(name, x, c.params)
             : mode === 'derivative' ? await gpu.derivative(name, x, c.params) : await gpu.backward(name, x, dy, c.params);
-          return elementwiseReport(await checkCase(c, x, mode === 'backward' ? dy : undefined, got, step));
+          return elementwiseReport(await checkElementwiseInSteps(name, mode, c.params, x, mode === 'backward' ? dy : undefined, got, step));
         },
       };
     }),

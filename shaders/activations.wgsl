@@ -78,7 +78,7 @@ fn tanh_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
 }
 
 // backward from the saved output y instead of z (from: 'output'): cheaper, but y's own rounding is
-// not shrunk where f' is small, so the contract is absolute (see fromOutput in src/activations.ts).
+// not shrunk where f' is small, so the contract is absolute (see fromOutput in src/activations/table.ts).
 
 // σ' = y(1 − y); 1 − y is exact for y >= 1/2.
 fn sigmoid_backward_from_output(y: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {

@@ -1,7 +1,7 @@
 // A bitwise copy of n u32s from src[src_off..] to dst[dst_off..]: read() of a caller's buffer that
 // lacks COPY_SRC usage goes through it into a buffer of the library's (storage usage is enough).
 
-// Params (COPY_PARAMS in src/kernels.ts): n, src_off, dst_off.
+// Params (COPY_PARAMS in src/gpu/kernels.ts): n, src_off, dst_off.
 {{PARAMS}}
 
 @group(0) @binding(0) var<uniform> params: Params;

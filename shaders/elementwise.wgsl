@@ -1,5 +1,5 @@
 // The elementwise kernel: y[i] = APPLY(x[i], dy[i]) for i < n, with every activation and mode
-// substituted by src/kernels.ts, which fills the placeholders in double braces (a missing one is an error).
+// substituted by src/gpu/kernels.ts, which fills the placeholders in double braces (a missing one is an error).
 //
 // Each thread handles PER_THREAD storage elements (vec4<f32> or f32), strided by the workgroup size
 // so that neighbouring threads touch neighbouring addresses. The grid may be 2D when there are more

@@ -15,13 +15,20 @@
 // activation and mode, 2.5e8 inputs each spread over all f32 bit patterns, and every input with |z|
 // in [0.25, 2048)); the one difference is elu's -0 for negative subnormals (activations.wgsl).
 
+// The f32 exponent field: all ones in ±∞ and NaN, and the bits of +∞ alone.
+const EXPONENT_BITS: u32 = 0x7f800000u;
+
 fn is_nan(v: vec4<f32>) -> vec4<bool> {
   // |v|'s bits fit in an i32 without its sign bit: a signed compare gives the unsigned answer.
-  return bitcast<vec4<i32>>(bitcast<vec4<u32>>(v) & vec4(0x7fffffffu)) > vec4(0x7f800000);
+  return bitcast<vec4<i32>>(bitcast<vec4<u32>>(v) & vec4(0x7fffffffu)) > vec4(i32(EXPONENT_BITS));
 }
 
 fn is_inf(v: vec4<f32>) -> vec4<bool> {
-  return (bitcast<vec4<u32>>(v) & vec4(0x7fffffffu)) == vec4(0x7f800000u);
+  return (bitcast<vec4<u32>>(v) & vec4(0x7fffffffu)) == vec4(EXPONENT_BITS);
+}
+
+fn is_pos_inf(v: vec4<f32>) -> vec4<bool> {
+  return bitcast<vec4<u32>>(v) == vec4(EXPONENT_BITS);
 }
 
 // r, except NaN where z or dy is NaN. Needed because select/max/min and exp can turn NaN into a number.
@@ -71,7 +78,8 @@ const LN2_LO: f32 = 3.19461833e-05;
 // of a subtraction, for softmax); pass 0 otherwise. Accurate to about 1 ULP in m for all x.
 fn exp_parts_carry(x: vec4<f32>, carry: vec4<f32>) -> ExpParts {
   // Below -400, e^x · (any two f32 factors) still rounds to 0; above 89, e^x overflows f32.
-  // clamp(x, -400, 89). A NaN x still gives a NaN m (its e is then meaningless), as before.
+  // clamp(x, -400, 89), written as selects so that a NaN x still gives a NaN m (its e is then
+  // meaningless).
   let xc = select(select(x, vec4(-400.0), x < vec4(-400.0)), vec4(89.0), x > vec4(89.0));
   // k = round(x · log2 e), as an integer and as a float. Not (t + 1.5·2^23) − 1.5·2^23: the adapter's
   // compiler reassociates that back to t.

@@ -1,7 +1,7 @@
-// Softmax and log-softmax along one axis, forward and backward. src/kernels.ts builds each kernel as
+// Softmax and log-softmax along one axis, forward and backward. src/gpu/kernels.ts builds each kernel as
 //   math.wgsl + this file + softmax_subgroups.wgsl or softmax_workgroup.wgsl + fn kernel(group, v)
 // where `kernel` chains the lane statistics and the writer below that the mode needs (see the wgsl
-// programs of SOFTMAX in src/activations.ts), and the variant file defines the entry point and how
+// programs of SOFTMAX in src/activations/table.ts), and the variant file defines the entry point and how
 // a row's lanes merge: `share` (what a lane gathers) and `reduce`. {{X}} and {{DY}} name the buffers
 // x and dy are read from: the output buffer y itself when the call is in place.
 //
@@ -23,7 +23,7 @@
 // (Σ dy, or Σ dy·y). An empty lane holds the identity (−∞, 0, 0). m = +∞ marks a row that holds NaN
 // or +∞, and m = −∞ a row without an entry above −∞: softmax of either is NaN, as in PyTorch and JAX.
 
-// Params (SOFTMAX_ROWS_PARAMS in src/kernels.ts): rows in this dispatch; len, elements per row;
+// Params (SOFTMAX_ROWS_PARAMS in src/gpu/kernels.ts): rows in this dispatch; len, elements per row;
 // inner, the distance between neighbouring elements of a row; blocks per row (1, or more for long
 // rows) and block_len, the columns per block; lane_bits, log2 of the lanes per unit; lane_shift and
 // row_shift, where q and the unit's slot sit in the lane id; x_off, dy_off, y_off, where each
@@ -45,7 +45,7 @@ const WG: u32 = {{WORKGROUP_SIZE}}u;
 const REBASE: f32 = 32.0;
 
 // Infinities and NaN cannot be WGSL constants; built at run time from the bits.
-var<private> INF_BITS: u32 = 0x7f800000u;
+var<private> INF_BITS: u32 = EXPONENT_BITS;
 
 fn pos_inf() -> f32 {
   return bitcast<f32>(INF_BITS);
@@ -65,7 +65,7 @@ fn is_nan1(v: f32) -> bool {
 
 // ±∞ or NaN: a row statistic whose max is not finite marks a row whose softmax is NaN.
 fn not_finite(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7f800000u) == 0x7f800000u;
+  return (bitcast<u32>(v) & EXPONENT_BITS) == EXPONENT_BITS;
 }
 
 // a − b as hi + lo exactly (TwoSum, no branch, no assumption on |a| vs |b|). lo is 0 where hi is not
@@ -193,7 +193,7 @@ fn running_start() -> Running {
 
 // The online max-and-sum step for four elements (−∞ for the missing ones).
 fn add_x(run: ptr<function, Running>, x4: vec4<f32>) {
-  if (any(is_nan(x4) | (bitcast<vec4<u32>>(x4) == vec4(0x7f800000u)))) {
+  if (any(is_nan(x4) | is_pos_inf(x4))) {
     (*run).m = pos_inf();
     return;
   }
@@ -409,7 +409,7 @@ fn write_log_softmax_backward_given(w: Work, g: f32) {
     let p = exp_parts(l);
     let d = load4_dy(w, j, 0.0);
     // A saved l of +∞ is no log-probability; e^∞·g is then ±∞ or NaN, as the formula says.
-    let dx = select(d - mul_scaled(vec4(g), p.m, p.e), d - g * l, bitcast<vec4<u32>>(l) == vec4(0x7f800000u));
+    let dx = select(d - mul_scaled(vec4(g), p.m, p.e), d - g * l, is_pos_inf(l));
     store4_y(w, j, select(dx, vec4(nan()), vec4(bad) | is_nan(l) | is_nan(d)));
   }
 }

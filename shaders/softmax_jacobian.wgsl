@@ -1,8 +1,8 @@
 // The Jacobians of softmax or log-softmax: one len×len matrix per row, from y = softmax(x) as the
 // forward kernel wrote it (in x's layout, see softmax.wgsl). Output element t is entry (j, k) =
-// ∂fⱼ/∂xₖ of row t / len². src/kernels.ts fills in the placeholders: {{ENTRY}} is the activation's formula in yj, yk.
+// ∂fⱼ/∂xₖ of row t / len². src/gpu/kernels.ts fills in the placeholders: {{ENTRY}} is the activation's formula in yj, yk.
 
-// Params (JACOBIAN_PARAMS in src/kernels.ts): total output elements (rows·len²); len; inner; y_off
+// Params (JACOBIAN_PARAMS in src/gpu/kernels.ts): total output elements (rows·len²); len; inner; y_off
 // and out_off, where y and the output start, in f32s from their bindings' starts.
 {{PARAMS}}
 

@@ -1,4 +1,4 @@
-// The subgroup variant of the softmax kernels (src/kernels.ts puts `enable subgroups;` first). A
+// The subgroup variant of the softmax kernels (src/gpu/kernels.ts puts `enable subgroups;` first). A
 // unit's lanes (at most the adapter's smallest subgroup size) are neighbouring local invocations in
 // one subgroup, and merge their statistics by shuffles: no workgroup memory and no barrier, which
 // also spares a CPU adapter such as SwiftShader its costly coroutine mode.

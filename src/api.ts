@@ -1,15 +1,15 @@
 // The public API: createActivations() and the Activations object it returns. Calls are resolved
-// and checked (src/call.ts), then planned by the elementwise or softmax path, which record their
-// dispatches through the instance's GPU runtime (src/runtime.ts).
-import type { ActivationName, Mode, Source } from './activations.js';
-import { checkOperands, describe, resolveCall, type Call, type Operands } from './call.js';
-import { requestBestDevice } from './device.js';
-import { runElementwise } from './elementwise.js';
-import { GpuRuntime, type ActivationsStats, type DeviceLoss } from './runtime.js';
-import { runSoftmax } from './softmax.js';
-import { GpuTensor } from './tensor.js';
+// and checked (src/activations/call.ts), then planned by the elementwise or softmax path, which record their
+// dispatches through the instance's GPU runtime (src/gpu/runtime.ts).
+import type { ActivationName, Mode, Source } from './activations/table.js';
+import { checkOperands, describe, resolveCall, type Call, type Operands } from './activations/call.js';
+import { requestBestDevice } from './gpu/device.js';
+import { runElementwise } from './gpu/elementwise.js';
+import { GpuRuntime, type ActivationsStats, type DeviceLoss } from './gpu/runtime.js';
+import { runSoftmax } from './gpu/softmax.js';
+import { GpuTensor } from './gpu/tensor.js';
 
-export type { ActivationsStats, DeviceLoss } from './runtime.js';
+export type { ActivationsStats, DeviceLoss } from './gpu/runtime.js';
 
 export interface CreateOptions {
   /** Reuse the caller's device. It is never destroyed by the library. */

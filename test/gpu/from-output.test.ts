@@ -1,11 +1,11 @@
 // Elementwise backward from the saved output y = f(x) (from: 'output'), end to end: y is the GPU's
 // own forward, and dy·f'(y) is held to the absolute contract against the exact dy·f'(x).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { MIN_NORMAL_F32, SOFTMAX_CONTRACT } from '../../src/accuracy.js';
-import { ELEMENTWISE, resolveParams } from '../../src/activations.js';
+import { MIN_NORMAL_F32, SOFTMAX_CONTRACT } from '../../src/numerics/accuracy.js';
+import { ELEMENTWISE, resolveParams } from '../../src/activations/table.js';
 import { createActivations, reference, type Activations } from '../../src/index.js';
-import { CHOSEN_DY, CHOSEN_X, uniform } from '../helpers/inputs.js';
-import { checkBounds } from '../helpers/softmax.js';
+import { SPECIAL_DY, SPECIAL_X, uniform } from '../../src/numerics/verify.js';
+import { checkBounds } from '../../src/numerics/verify.js';
 
 let act: Activations;
 beforeAll(async () => {
@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => act?.destroy());
 
 // An infinite dy is left out: where y rounds to ±1, f'(y) is 0 and ∞·0 is NaN, while f'(x) > 0.
-const FINITE_DY = CHOSEN_DY.filter((d) => Number.isNaN(d) || Number.isFinite(d));
+const FINITE_DY = SPECIAL_DY.filter((d) => Number.isNaN(d) || Number.isFinite(d));
 
 // Each activation with a from-output form, at its default parameters and at ones that stress it: a
 // large α scales the rounding of y + α (elu) and of α·dy (leakyRelu).
@@ -30,8 +30,8 @@ describe.each(CASES)('%s %o', (name, params) => {
 
   test('chosen inputs × finite chosen dy, and a dense sweep over [-100, 100]', async () => {
     const sweep = uniform(2 ** 16, -100, 100, 5);
-    const xs = [...CHOSEN_X.flatMap((x) => FINITE_DY.map(() => x)), ...sweep];
-    const dys = [...CHOSEN_X.flatMap(() => FINITE_DY), ...uniform(sweep.length, -3, 3, 6)];
+    const xs = [...SPECIAL_X.flatMap((x) => FINITE_DY.map(() => x)), ...sweep];
+    const dys = [...SPECIAL_X.flatMap(() => FINITE_DY), ...uniform(sweep.length, -3, 3, 6)];
     const x = new Float32Array(xs);
     const dy = new Float32Array(dys);
     const y = await act.forward(name, x, params);

@@ -3,7 +3,7 @@
 // the live-buffer count stays flat over many calls.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createActivations, reference, type Activations, type GpuTensor } from '../../src/index.js';
-import { requestBestDevice } from '../../src/device.js';
+import { requestBestDevice } from '../../src/gpu/device.js';
 
 /** Counts the device calls the targets are about, by wrapping the device's own methods. */
 class DeviceCounters {

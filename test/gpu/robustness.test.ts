@@ -3,11 +3,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ACTIVATION_NAMES, DeviceLostError, createActivations, type Activations, type GpuTensor } from '../../src/index.js';
-import { ELEMENTWISE, type ElementwiseName, type Mode } from '../../src/activations.js';
-import { checkElementwise } from '../helpers/check.js';
-import { checkSoftmax } from '../helpers/softmax.js';
+import { ELEMENTWISE, type ElementwiseName, type Mode } from '../../src/activations/table.js';
+import { checkElementwise } from '../../src/numerics/verify.js';
+import { checkSoftmax } from '../../src/numerics/verify.js';
 import { callerBuffer, readBuffer } from '../helpers/gpu.js';
-import { mixed, uniform } from '../helpers/inputs.js';
+import { mixed, uniform } from '../../src/numerics/verify.js';
 
 const NAMES = ACTIVATION_NAMES.filter((n): n is ElementwiseName => n in ELEMENTWISE);
 const MODES: Mode[] = ['forward', 'derivative', 'backward'];

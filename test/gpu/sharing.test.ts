@@ -3,10 +3,10 @@
 // no await anywhere; recording into the caller's encoder; wraps and their lifetimes; arena layouts;
 // read() of buffers without COPY_SRC; the FinalizationRegistry safety net.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { requestBestDevice } from '../../src/device.js';
+import { requestBestDevice } from '../../src/gpu/device.js';
 import { createActivations, reference, type Activations, type ActivationName } from '../../src/index.js';
 import { callerBuffer, readBuffer } from '../helpers/gpu.js';
-import { uniform } from '../helpers/inputs.js';
+import { uniform } from '../../src/numerics/verify.js';
 import { takeUncaptured } from '../setup/uncaptured-errors.js';
 
 /** Counts the submits on a device's queue, every one: wrapped before any library wraps the queue. */

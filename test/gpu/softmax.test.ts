@@ -1,11 +1,11 @@
 // softmax and logSoftmax on the GPU against the float64 reference and the contract, every mode, on
 // the subgroup path and the workgroup-memory path (forced with createActivations({ subgroups: false })).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SOFTMAX_CONTRACT } from '../../src/accuracy.js';
-import type { SoftmaxName } from '../../src/activations.js';
+import { SOFTMAX_CONTRACT } from '../../src/numerics/accuracy.js';
+import type { SoftmaxName } from '../../src/activations/table.js';
 import { Activations, createActivations } from '../../src/index.js';
 import { readBuffer } from '../helpers/gpu.js';
-import { checkSoftmax, normal, worstRowSum, type BoundCheck, type SoftmaxParams } from '../helpers/softmax.js';
+import { checkSoftmax, normal, worstRowSum, type BoundCheck, type SoftmaxParams } from '../../src/numerics/verify.js';
 
 const NAMES: SoftmaxName[] = ['softmax', 'logSoftmax'];
 

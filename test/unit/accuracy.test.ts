@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   MIN_NORMAL_F32, acceptFlushed, f32FromOrdinal, f32Ordinal, flushCandidates, measuredUlps, ulpDistance, ulpInterval,
-} from '../../src/accuracy.js';
+} from '../../src/numerics/accuracy.js';
 
 const next = (x: number) => f32FromOrdinal(f32Ordinal(x) + 1);
 const prev = (x: number) => f32FromOrdinal(f32Ordinal(x) - 1);

@@ -1,16 +1,16 @@
 // The demo's softmax checker (demo/softmax.ts) holds GPU results to SOFTMAX_CONTRACT.
 import { describe, expect, test } from 'vitest';
-import { SOFTMAX_CONTRACT } from '../../src/accuracy.js';
-import { reference } from '../../src/reference.js';
+import { SOFTMAX_CONTRACT } from '../../src/numerics/accuracy.js';
+import { reference } from '../../src/numerics/reference.js';
 import { checkSoftmaxCase, SOFTMAX_COLUMNS, softmaxInputs } from '../../demo/softmax.js';
-import { SPECIAL_VALUES } from '../../demo/verify.js';
+import { SPECIAL_X } from '../../src/numerics/verify.js';
 
 describe('checkSoftmaxCase', () => {
   const { x, shape } = softmaxInputs(4096, 5);
   const perfect = (name: 'softmax' | 'logSoftmax') => Float32Array.from(reference.forward(name, x, { shape }));
 
   test('accepts the correctly rounded results, special rows included', async () => {
-    expect(shape).toEqual([4096 / SOFTMAX_COLUMNS + SPECIAL_VALUES.length, SOFTMAX_COLUMNS]);
+    expect(shape).toEqual([4096 / SOFTMAX_COLUMNS + SPECIAL_X.length, SOFTMAX_COLUMNS]);
     for (const name of ['softmax', 'logSoftmax'] as const) {
       const r = await checkSoftmaxCase(name, x, shape, perfect(name));
       expect(r.failures, r.firstFailure?.accepted).toBe(0);

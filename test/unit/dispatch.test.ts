@@ -1,7 +1,7 @@
 // Dispatch planning: grid shapes and binding chunks, without a GPU.
 import { describe, expect, test } from 'vitest';
-import { mergeShared, planChunks, planDispatch, planGrid, sharedSpread } from '../../src/dispatch.js';
-import { elementsPerGroup } from '../../src/kernels.js';
+import { mergeShared, planChunks, planDispatch, planGrid, sharedSpread } from '../../src/gpu/dispatch.js';
+import { elementsPerGroup } from '../../src/gpu/kernels.js';
 
 const MAX = 65535;
 const WG = elementsPerGroup('vec4');

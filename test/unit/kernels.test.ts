@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { ELEMENTWISE } from '../../src/activations.js';
-import { elementwiseParams, elementwiseShader, fillTemplate } from '../../src/kernels.js';
-import { UniformLayout, type UniformSlots } from '../../src/uniforms.js';
+import { ELEMENTWISE } from '../../src/activations/table.js';
+import { elementwiseParams, elementwiseShader, fillTemplate } from '../../src/gpu/kernels.js';
+import { UniformLayout, type UniformSlots } from '../../src/gpu/uniforms.js';
 
 describe('fillTemplate', () => {
   test('fills every placeholder', () => {

@@ -1,6 +1,6 @@
 // Parameter and name validation: clear errors that name the argument, its value and what was expected.
 import { describe, expect, test } from 'vitest';
-import { ACTIVATION_NAMES, lookupActivation, resolveParams } from '../../src/activations.js';
+import { ACTIVATION_NAMES, lookupActivation, resolveParams } from '../../src/activations/table.js';
 
 describe('lookupActivation', () => {
   test('an unknown name is a TypeError listing the valid names', () => {

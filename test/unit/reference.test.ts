@@ -1,7 +1,7 @@
 // The float64 reference against closed forms and the special values of the contract.
 import { describe, expect, test } from 'vitest';
-import { reference } from '../../src/reference.js';
-import { ACTIVATION_NAMES } from '../../src/activations.js';
+import { reference } from '../../src/numerics/reference.js';
+import { ACTIVATION_NAMES } from '../../src/activations/table.js';
 
 const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(b)));
 

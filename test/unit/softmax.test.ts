@@ -1,13 +1,13 @@
 // softmax and logSoftmax without a GPU: option checks, the float64 reference, row and chunk planning,
 // kernel assembly, and the acceptance helpers the GPU tests use.
 import { describe, expect, test } from 'vitest';
-import { MIN_NORMAL_F32, SOFTMAX_CONTRACT, absoluteInterval, boundFraction } from '../../src/accuracy.js';
-import { SOFTMAX, compensatedSum, resolveLayout, resolveParams, resolveSource } from '../../src/activations.js';
-import { softmaxKernelBody, softmaxKey, softmaxShader } from '../../src/kernels.js';
-import { reference } from '../../src/reference.js';
-import { SOFTMAX_WORKGROUP } from '../../src/kernels.js';
-import { planRows, planSlabs } from '../../src/softmax.js';
-import { checkBounds } from '../helpers/softmax.js';
+import { MIN_NORMAL_F32, SOFTMAX_CONTRACT, absoluteInterval, boundFraction } from '../../src/numerics/accuracy.js';
+import { SOFTMAX, compensatedSum, resolveLayout, resolveParams, resolveSource } from '../../src/activations/table.js';
+import { softmaxKernelBody, softmaxKey, softmaxShader } from '../../src/gpu/kernels.js';
+import { reference } from '../../src/numerics/reference.js';
+import { SOFTMAX_WORKGROUP } from '../../src/gpu/kernels.js';
+import { planRows, planSlabs } from '../../src/gpu/softmax.js';
+import { checkBounds } from '../../src/numerics/verify.js';
 
 const close = (got: ArrayLike<number>, want: number[], rel = 1e-15) => {
   expect(got.length).toBe(want.length);

@@ -1,5 +1,5 @@
 // The activation table: the one place that says what each activation is. The WGSL kernels, the
-// float64 reference, parameter validation, the accuracy contract and the README's table all read it.
+// float64 reference, parameter validation and the accuracy contract all read it.
 
 /** A numeric parameter of an activation, such as ELU's alpha. */
 export interface ParamSpec {

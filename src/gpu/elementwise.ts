@@ -1,7 +1,7 @@
 // The elementwise ops on the GPU: how a call is cut into chunks that fit a binding, which kernel
 // variant each runs, and the dispatches. The WGSL is shaders/elementwise.wgsl, filled by
-// src/kernels.ts with the activation's functions from shaders/activations.wgsl.
-import type { ElementwiseCall, Operands } from './call.js';
+// src/gpu/kernels.ts with the activation's functions from shaders/activations.wgsl.
+import type { ElementwiseCall, Operands } from '../activations/call.js';
 import { mergeShared, planChunks, planDispatch, sharedSpread } from './dispatch.js';
 import {
   SMALL_WORKGROUP_SIZE, elementsPerGroup, elementwiseKey, elementwiseParams, elementwiseShader, type ElementwiseVariant,

@@ -1,7 +1,7 @@
 // Softmax and log-softmax on the GPU: how rows are spread over workgroups, how a tensor larger than
 // a binding is cut, and the dispatches of each mode. The WGSL is shaders/softmax*.wgsl, assembled by
-// src/kernels.ts; the formulas and programs are the SOFTMAX entries of src/activations.ts.
-import { SOFTMAX, type AxisLayout, type Mode, type SoftmaxProgram } from './activations.js';
+// src/gpu/kernels.ts; the formulas and programs are the SOFTMAX entries of src/activations/table.ts.
+import { SOFTMAX, type AxisLayout, type Mode, type SoftmaxProgram } from '../activations/table.js';
 import {
   mergeShared, planDispatch, planGrid, sharedSpread, type ChunkBinding, type OperandPlacement,
 } from './dispatch.js';
@@ -9,7 +9,7 @@ import {
   JACOBIAN_PARAMS, JACOBIAN_PER_GROUP, SOFTMAX_ROWS_PARAMS, SOFTMAX_WORKGROUP, softmaxJacobianShader, softmaxKey,
   softmaxShader, type SoftmaxVariant,
 } from './kernels.js';
-import type { Operands, SoftmaxCall } from './call.js';
+import type { Operands, SoftmaxCall } from '../activations/call.js';
 import type { GpuRuntime } from './runtime.js';
 import type { GpuTensor } from './tensor.js';
 /** Workgroups that keep a large GPU busy: long rows are cut into blocks until a dispatch has this many. */

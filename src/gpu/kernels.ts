@@ -1,13 +1,13 @@
 // WGSL generation: fills the templates in shaders/ for one (activation, mode, variant).
-import activationsWgsl from '../shaders/activations.wgsl?raw';
-import copyWgsl from '../shaders/copy.wgsl?raw';
-import elementwiseWgsl from '../shaders/elementwise.wgsl?raw';
-import mathWgsl from '../shaders/math.wgsl?raw';
-import softmaxWgsl from '../shaders/softmax.wgsl?raw';
-import softmaxJacobianWgsl from '../shaders/softmax_jacobian.wgsl?raw';
-import softmaxSubgroupsWgsl from '../shaders/softmax_subgroups.wgsl?raw';
-import softmaxWorkgroupWgsl from '../shaders/softmax_workgroup.wgsl?raw';
-import type { ElementwiseActivation, Mode, SoftmaxActivation, SoftmaxProgram } from './activations.js';
+import activationsWgsl from '../../shaders/activations.wgsl?raw';
+import copyWgsl from '../../shaders/copy.wgsl?raw';
+import elementwiseWgsl from '../../shaders/elementwise.wgsl?raw';
+import mathWgsl from '../../shaders/math.wgsl?raw';
+import softmaxWgsl from '../../shaders/softmax.wgsl?raw';
+import softmaxJacobianWgsl from '../../shaders/softmax_jacobian.wgsl?raw';
+import softmaxSubgroupsWgsl from '../../shaders/softmax_subgroups.wgsl?raw';
+import softmaxWorkgroupWgsl from '../../shaders/softmax_workgroup.wgsl?raw';
+import type { ElementwiseActivation, Mode, SoftmaxActivation, SoftmaxProgram } from '../activations/table.js';
 import { UniformLayout } from './uniforms.js';
 
 /** Replaces each {{KEY}} in a template; a placeholder without a value, or a value never used, throws. */
@@ -43,9 +43,9 @@ export interface ElementwiseVariant {
 }
 
 // Measured with `npm run bench` on the software adapter (SwiftShader), where a workgroup has a fixed
-// launch cost: 256 × 8 vec4s per group ran relu at ~0.88 of the 4-vec4-per-thread copy kernel where
-// 64 × 4 ran at ~0.5 (with the old in-loop tail test) and 256 × 4 at ~0.75. On discrete GPUs 256
-// threads with a few vec4s each is the usual shape for a memory-bound kernel as well.
+// launch cost: 256 × 8 vec4s per group ran relu at ~0.88 of the 4-vec4-per-thread copy kernel, where
+// 64 × 4 ran at ~0.5 and 256 × 4 at ~0.75. On discrete GPUs 256 threads with a few vec4s each is
+// the usual shape for a memory-bound kernel as well.
 export const WORKGROUP_SIZE = 256;
 /** Storage elements (vec4 or f32) per thread. */
 export const PER_THREAD = 8;

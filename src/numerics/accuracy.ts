@@ -8,17 +8,8 @@ const i32 = new Int32Array(f32.buffer);
 
 /** Smallest positive normal f32, 2^-126. */
 export const MIN_NORMAL_F32 = 2 ** -126;
-/** Largest finite f32. */
-export const MAX_F32 = 3.4028234663852886e38;
-
 export function isSubnormalF32(x: number): boolean {
   return x !== 0 && Math.abs(x) < MIN_NORMAL_F32;
-}
-
-/** The f32 bit pattern of x (after rounding x to f32). */
-export function f32Bits(x: number): number {
-  f32[0] = x;
-  return u32[0]!;
 }
 
 /**

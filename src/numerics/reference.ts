@@ -3,7 +3,7 @@
 import {
   lookupActivation, resolveLayout, resolveParams, resolveSource,
   type ActivationName, type AxisLayout, type ElementwiseActivation, type Mode, type SoftmaxActivation,
-} from './activations.js';
+} from '../activations/table.js';
 
 export type Values = Float32Array | Float64Array | readonly number[];
 
@@ -13,20 +13,24 @@ function checkValues(verb: string, what: string, v: unknown): asserts v is Value
   }
 }
 
+/**
+ * The exact value of one element, in float64: f(z), f'(z), or dy·f'(z) (dy·f'(y) from a saved y =
+ * f(z) with `source` 'output'). `p` holds every parameter, defaults filled in.
+ */
+export function exactElement(
+  act: ElementwiseActivation, mode: Mode, p: Readonly<Record<string, number>>, source: 'input' | 'output' = 'input',
+): (z: number, dy?: number) => number {
+  if (mode === 'forward') return (z) => act.forward(z, p);
+  if (mode === 'derivative') return (z) => act.derivative(z, p);
+  if (source === 'output') return (y, dy = 1) => dy * act.fromOutput!.derivative(y, p);
+  return (z, dy = 1) => dy * act.derivative(z, p);
+}
+
 function elementwise(mode: Mode, name: ActivationName, act: ElementwiseActivation, x: Values, dy: Values | undefined,
   params: object | undefined): Float64Array {
   const p = resolveParams(name, params);
-  const out = new Float64Array(x.length);
-  if (mode === 'backward' && resolveSource(name, mode, params, p) === 'output') {
-    // x is the saved output y = f(z).
-    const fromOutput = act.fromOutput!;
-    for (let i = 0; i < x.length; i++) out[i] = dy![i]! * fromOutput.derivative(x[i]!, p);
-    return out;
-  }
-  const f = mode === 'forward' ? act.forward : act.derivative;
-  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, p);
-  if (mode === 'backward') for (let i = 0; i < out.length; i++) out[i] = dy![i]! * out[i]!;
-  return out;
+  const f = exactElement(act, mode, p, resolveSource(name, mode, params, p));
+  return Float64Array.from({ length: x.length }, (_, i) => f(x[i]!, dy?.[i]));
 }
 
 /** Row (o, i) of the layout as a dense array, and the positions it came from. */

@@ -4,9 +4,9 @@ import {
   lookupActivation, resolveLayout, resolveParams, resolveSource,
   type Activation, type ActivationName, type AxisLayout, type ElementwiseActivation, type Mode, type SoftmaxActivation,
   type Source,
-} from './activations.js';
-import { checkSoftmaxFits } from './softmax.js';
-import { GpuTensor } from './tensor.js';
+} from './table.js';
+import { checkSoftmaxFits } from '../gpu/softmax.js';
+import { GpuTensor } from '../gpu/tensor.js';
 
 /** Options of a call that belong to the call, not to the activation. */
 export const CALL_OPTION_KEYS = ['out', 'encoder'] as const;
