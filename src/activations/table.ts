@@ -7,16 +7,28 @@ export interface ParamSpec {
   /** Describes the accepted values, for error messages: "a finite number > 0". */
   readonly expected: string;
   readonly accepts: (value: number) => boolean;
+  /** How people write it: "α". */
+  readonly symbol: string;
+  /** The demo's slider. */
+  readonly slider: { readonly min: number; readonly max: number; readonly step: number };
+  /** Values the GPU tests run besides the default, each for a reason given beside it; the range the property tests draw from. */
+  readonly samples: readonly number[];
+  readonly fuzz: readonly [number, number];
 }
 
 export interface ElementwiseActivation {
   readonly kind: 'elementwise';
+  /** The name people use: "LeakyReLU". */
+  readonly display: string;
   /** f(z) and f'(z) as people write them, for the README and the demo. */
   readonly formula: string;
   readonly derivativeFormula: string;
   readonly params: Readonly<Record<string, ParamSpec>>;
-  /** WGSL functions in shaders/activations.wgsl: f(z, p) and dy·f'(z, p). */
-  readonly wgsl: { readonly forward: string; readonly backward: string };
+  /**
+   * WGSL functions: f(z, p...) and dy·f'(z, p...), in shaders/activations.wgsl, or in `source` for an
+   * activation defined outside this library's shaders (a test's table extension).
+   */
+  readonly wgsl: { readonly forward: string; readonly backward: string; readonly source?: string };
   /** Float64 reference; p holds every parameter, defaults filled in. */
   readonly forward: (z: number, p: Readonly<Record<string, number>>) => number;
   readonly derivative: (z: number, p: Readonly<Record<string, number>>) => number;
@@ -71,9 +83,16 @@ function logistic(z: number): number {
 const ELEMENTWISE_TABLE = {
   linear: {
     kind: 'elementwise' as const,
+    display: 'Linear',
     formula: 'm·z',
     derivativeFormula: 'm',
-    params: { m: { default: 1, expected: 'a finite number', accepts: finite } },
+    params: {
+      m: {
+        default: 1, expected: 'a finite number', accepts: finite, symbol: 'm', slider: { min: -2, max: 2, step: 0.05 },
+        // negative, zero (f' = 0 everywhere), huge (m·z overflows)
+        samples: [-2.5, 0, 1e30], fuzz: [-1e3, 1e3],
+      },
+    },
     wgsl: { forward: 'linear_forward', backward: 'linear_backward' },
     forward: nanOr((z, p) => p.m! * z),
     derivative: nanOr((_z, p) => p.m!),
@@ -81,9 +100,17 @@ const ELEMENTWISE_TABLE = {
   },
   elu: {
     kind: 'elementwise' as const,
+    display: 'ELU',
     formula: 'z if z > 0, else α·(eᶻ − 1)',
     derivativeFormula: '1 if z > 0, else α·eᶻ',
-    params: { alpha: { default: 1, expected: 'a finite number > 0', accepts: (v) => Number.isFinite(v) && v > 0 } },
+    params: {
+      alpha: {
+        default: 1, expected: 'a finite number > 0', accepts: (v) => Number.isFinite(v) && v > 0, symbol: 'α',
+        slider: { min: 0, max: 3, step: 0.01 },
+        // below and above 1, tiny (α·eᶻ underflows early) and huge (α·(eᶻ − 1) near −FLT_MAX)
+        samples: [0.5, 2.5, 1e-3, 1e30], fuzz: [1e-3, 1e3],
+      },
+    },
     wgsl: { forward: 'elu_forward', backward: 'elu_backward' },
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * Math.expm1(z))),
     derivative: nanOr((z, p) => (z > 0 ? 1 : positive(p.alpha! * Math.exp(z), z))),
@@ -100,6 +127,7 @@ const ELEMENTWISE_TABLE = {
   },
   relu: {
     kind: 'elementwise' as const,
+    display: 'ReLU',
     formula: 'z if z > 0, else 0',
     derivativeFormula: '1 if z > 0, else 0',
     params: {},
@@ -113,9 +141,16 @@ const ELEMENTWISE_TABLE = {
   },
   leakyRelu: {
     kind: 'elementwise' as const,
+    display: 'LeakyReLU',
     formula: 'z if z > 0, else α·z',
     derivativeFormula: '1 if z > 0, else α',
-    params: { alpha: { default: 0.01, expected: 'a finite number', accepts: finite } },
+    params: {
+      alpha: {
+        default: 0.01, expected: 'a finite number', accepts: finite, symbol: 'α', slider: { min: 0, max: 3, step: 0.01 },
+        // α > 1 (where max(αz, z) would be wrong), α < 0
+        samples: [0.2, 3, -0.5], fuzz: [-10, 10],
+      },
+    },
     wgsl: { forward: 'leaky_relu_forward', backward: 'leaky_relu_backward' },
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * z)),
     derivative: nanOr((z, p) => (z > 0 ? 1 : p.alpha!)),
@@ -133,6 +168,7 @@ const ELEMENTWISE_TABLE = {
   },
   sigmoid: {
     kind: 'elementwise' as const,
+    display: 'Sigmoid',
     formula: '1 / (1 + e⁻ᶻ)',
     derivativeFormula: 'σ(z)·(1 − σ(z))',
     params: {},
@@ -150,6 +186,7 @@ const ELEMENTWISE_TABLE = {
   },
   tanh: {
     kind: 'elementwise' as const,
+    display: 'Tanh',
     formula: 'tanh z',
     derivativeFormula: '1 − tanh² z',
     params: {},
@@ -325,6 +362,22 @@ export type ActivationName = ElementwiseName | SoftmaxName;
 export type Activation = ElementwiseActivation | SoftmaxActivation;
 const ACTIVATIONS: Readonly<Record<ActivationName, Activation>> = { ...ELEMENTWISE, ...SOFTMAX };
 export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as ActivationName[];
+/** The elementwise activations, in table order: what the demo, the tests and the bench enumerate. */
+export const ELEMENTWISE_NAMES = Object.keys(ELEMENTWISE) as ElementwiseName[];
+
+/**
+ * @internal For tests: adds an elementwise activation to the table, as a new entry in this file
+ * would, so that everything that enumerates the table (the API, the reference, the GPU suite) takes
+ * it. Its WGSL comes in `entry.wgsl.source`. Not part of the public API.
+ */
+export function extendTable(name: string, entry: ElementwiseActivation): void {
+  if (Object.hasOwn(ACTIVATIONS, name)) throw new RangeError(`extendTable: "${name}" is in the table already`);
+  if (!entry.wgsl.source) throw new TypeError(`extendTable: ${name} needs its WGSL in wgsl.source`);
+  (ELEMENTWISE_TABLE as Record<string, ElementwiseActivation>)[name] = entry;
+  (ACTIVATIONS as Record<string, Activation>)[name] = entry;
+  (ACTIVATION_NAMES as string[]).push(name);
+  (ELEMENTWISE_NAMES as string[]).push(name);
+}
 
 /** forward: f(x); derivative: f'(x); backward: dy ⊙ f'(x). */
 export type Mode = 'forward' | 'derivative' | 'backward';

@@ -137,7 +137,7 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
     RESULT: vec ? `apply(${x}, i)` : `apply(${x}, i).x`,
     TAIL: vec ? vec4Tail(x) : '',
   });
-  return `${mathWgsl}\n${activationsWgsl}\n${kernel}`;
+  return `${mathWgsl}\n${activationsWgsl}\n${act.wgsl.source ?? ''}\n${kernel}`;
 }
 
 /**

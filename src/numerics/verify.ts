@@ -6,7 +6,8 @@ import {
   measuredUlps, ulpDistance,
 } from './accuracy.js';
 import {
-  ELEMENTWISE, resolveLayout, resolveParams, type ElementwiseName, type Mode, type SoftmaxName, type Source,
+  ELEMENTWISE, resolveLayout, resolveParams, type ElementwiseActivation, type ElementwiseName, type Mode, type SoftmaxName,
+  type Source,
 } from '../activations/table.js';
 import { exactElement, reference } from './reference.js';
 
@@ -132,6 +133,11 @@ export const SPECIAL_DY: readonly number[] = [
 ];
 
 // ---- Elementwise results ----
+
+/** The parameter sets the tests run an activation at: the defaults, then each sample of each parameter. */
+export function paramSets(act: ElementwiseActivation): Record<string, number>[] {
+  return [{}, ...Object.entries(act.params).flatMap(([key, spec]) => spec.samples.map((v) => ({ [key]: v })))];
+}
 
 /** One element's input, result and error; `bound` is the contract's, in ULP, at that input. */
 export interface Worst {
