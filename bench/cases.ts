@@ -1,15 +1,11 @@
-// The benchmark matrix of issue 5, as one table: every op with our parameters and each peer's
-// equivalent (or why it has none), then the cases as op × mode × size.
-import type { SingleOpModel } from './onnx-model.js';
+// The benchmark matrix of issue 5: every activation of the table with our parameters and each
+// peer's equivalent (or why it has none), then the cases as op × mode × size.
+import { ACTIVATION_NAMES, lookupActivation } from '../src/activations/table.js';
+import { ortOp, type OrtOp } from './ort-ops.js';
+import { tfjsOp, type TfjsCall } from './tfjs-ops.js';
 
 export type BenchMode = 'forward' | 'derivative' | 'backward';
 export type OpKind = 'elementwise' | 'softmax';
-
-/** The tfjs-core call that computes the same thing on the tfjs WebGPU backend. */
-export type TfjsCall =
-  | { readonly fn: 'relu' | 'sigmoid' | 'tanh' | 'elu' | 'softmax' | 'logSoftmax' }
-  | { readonly fn: 'leakyRelu'; readonly alpha: number }
-  | { readonly fn: 'mulScalar'; readonly scalar: number };
 
 /** A peer's equivalent of one op, or the reason it has none (shown in the table). */
 export type PeerOp<T> = { readonly op: T } | { readonly unavailable: string };
@@ -21,58 +17,26 @@ export interface OpSpec {
   readonly params: Readonly<Record<string, number>>;
   /** Peers run forward only: neither has a single-kernel f'(x) or dy·f'(x) to compare with. */
   readonly tfjs: PeerOp<TfjsCall>;
-  readonly ort: PeerOp<Omit<SingleOpModel, 'shape'>>;
+  readonly ort: PeerOp<OrtOp>;
 }
 
 const ELEMENTWISE_MODES: readonly BenchMode[] = ['forward', 'derivative', 'backward'];
 const SOFTMAX_MODES: readonly BenchMode[] = ['forward', 'backward'];
-// leakyRelu's alpha is ours (tfjs defaults to 0.2, ONNX to 0.01): every side computes the same function.
-const LEAKY_ALPHA = 0.01;
-const LINEAR_M = 1.5;
+/** Parameters other than the table's defaults: linear's default m = 1 would make it a plain copy. */
+const BENCH_PARAMS: Readonly<Record<string, Readonly<Record<string, number>>>> = { linear: { m: 1.5 } };
 
-export const OPS: Readonly<Record<string, OpSpec>> = {
-  relu: {
-    kind: 'elementwise', modes: ELEMENTWISE_MODES, params: {},
-    tfjs: { op: { fn: 'relu' } },
-    ort: { op: { opType: 'Relu' } },
-  },
-  leakyRelu: {
-    kind: 'elementwise', modes: ELEMENTWISE_MODES, params: { alpha: LEAKY_ALPHA },
-    tfjs: { op: { fn: 'leakyRelu', alpha: LEAKY_ALPHA } },
-    ort: { op: { opType: 'LeakyRelu', attributes: [{ name: 'alpha', float: LEAKY_ALPHA }] } },
-  },
-  elu: {
-    kind: 'elementwise', modes: ELEMENTWISE_MODES, params: { alpha: 1 },
-    tfjs: { op: { fn: 'elu' } },
-    ort: { op: { opType: 'Elu', attributes: [{ name: 'alpha', float: 1 }] } },
-  },
-  sigmoid: {
-    kind: 'elementwise', modes: ELEMENTWISE_MODES, params: {},
-    tfjs: { op: { fn: 'sigmoid' } },
-    ort: { op: { opType: 'Sigmoid' } },
-  },
-  tanh: {
-    kind: 'elementwise', modes: ELEMENTWISE_MODES, params: {},
-    tfjs: { op: { fn: 'tanh' } },
-    ort: { op: { opType: 'Tanh' } },
-  },
-  linear: {
-    kind: 'elementwise', modes: ELEMENTWISE_MODES, params: { m: LINEAR_M },
-    tfjs: { op: { fn: 'mulScalar', scalar: LINEAR_M } },
-    // ONNX has no linear activation; Mul by a scalar initializer is what an exporter emits for m·x.
-    ort: { op: { opType: 'Mul', scalarInitializer: LINEAR_M } },
-  },
-  softmax: {
-    kind: 'softmax', modes: SOFTMAX_MODES, params: {},
-    tfjs: { op: { fn: 'softmax' } },
-    ort: { op: { opType: 'Softmax', attributes: [{ name: 'axis', int: -1 }] } },
-  },
-  logSoftmax: {
-    kind: 'softmax', modes: SOFTMAX_MODES, params: {},
-    tfjs: { op: { fn: 'logSoftmax' } },
-    ort: { op: { opType: 'LogSoftmax', attributes: [{ name: 'axis', int: -1 }] } },
-  },
-};
+/** Every activation of the table, with the peers' equivalents (the mappings sit in the peers' files). */
+export const OPS: Readonly<Record<string, OpSpec>> = Object.fromEntries(ACTIVATION_NAMES.map((name) => {
+  const kind = lookupActivation(name, 'bench').kind;
+  const params = BENCH_PARAMS[name] ?? Object.fromEntries(
+    Object.entries(lookupActivation(name, 'bench').params).map(([key, spec]) => [key, spec.default]),
+  );
+  const spec: OpSpec = {
+    kind, modes: kind === 'elementwise' ? ELEMENTWISE_MODES : SOFTMAX_MODES, params,
+    tfjs: tfjsOp(name, params), ort: ortOp(name, params),
+  };
+  return [name, spec];
+}));
 
 export const ELEMENTWISE_SIZES = [2 ** 20, 2 ** 22, 2 ** 24] as const;
 /** Softmax over the last axis, 2²² elements each: from many short rows to a few long ones. */

@@ -125,7 +125,7 @@ const SAMPLES = Number(process.env.SAMPLES ?? 7);
 const K = Number(process.env.K ?? 20);
 const SIZES = (process.env.SIZES ?? '22,24,26').split(',').map((e) => 2 ** Number(e));
 const copies = [[1, copyKernel(1)], [4, copyKernel(4)]];
-const ops = ['linear', 'elu', 'relu', 'leakyRelu', 'sigmoid', 'tanh'].flatMap((name) =>
+const ops = Object.keys(ELEMENTWISE).flatMap((name) =>
   ['forward', 'derivative', 'backward'].map((mode) => ({ name, mode })));
 const rows = [];
 const gbps = (bytes, t) => bytes / t / 1e9;

@@ -2,7 +2,8 @@
 // so that its work goes on the same queue as ours and the same clock brackets it.
 import * as tf from '@tensorflow/tfjs-core';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { BenchCase, TfjsCall } from './cases.js';
+import type { BenchCase } from './cases.js';
+import type { TfjsCall } from './tfjs-ops.js';
 import { afterPendingSubmits, type Contender } from './measure.js';
 
 /**

@@ -2,6 +2,7 @@
 // `node bench/report.mjs [results.json] [--markdown]` prints the table of an earlier run again.
 // `node bench/report.mjs bench/results/overhead.json --readme` rewrites the README's overhead section.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { replaceSection } from '../scripts/readme.mjs';
 import { fileURLToPath } from 'node:url';
 
 /** Issue 5's targets, as ratios to the faster trivial copy kernel and speed-ups over the peers. */
@@ -155,16 +156,6 @@ export function overheadSection(results) {
     '',
     formatOverhead(results, { markdown: true }),
   ].join('\n');
-}
-
-/** `text` with the lines between `<!-- name:start -->` and `<!-- name:end -->` replaced by `body`. */
-export function replaceSection(text, name, body) {
-  const start = `<!-- ${name}:start -->`;
-  const end = `<!-- ${name}:end -->`;
-  const i = text.indexOf(start);
-  const j = text.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`no ${start} … ${end} markers`);
-  return `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`;
 }
 
 export function describeRun(results) {

@@ -1,18 +1,11 @@
 // The activation plots: f(z) and f'(z) from the GPU, the float64 reference dashed on top, and the
 // parameter controls. Formulas and parameter checks come from the activation table.
-import { ELEMENTWISE, resolveParams, type ElementwiseName } from '../src/activations/table.js';
+import { ELEMENTWISE, ELEMENTWISE_NAMES, resolveParams, type ElementwiseName } from '../src/activations/table.js';
 import { measuredUlps } from '../src/numerics/accuracy.js';
 import type { Activations } from '../src/index.js';
 import { reference } from '../src/numerics/reference.js';
 import { drawChart, niceAxis, redrawOnChange, strokeLines, type Line } from './chart.js';
 import { errorMessage, h, replaceChildren } from './dom.js';
-import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './names.js';
-
-/** How each parameter is shown and the slider's range; the number box accepts what the table accepts. */
-const CONTROLS: Readonly<Record<string, { symbol: string; min: number; max: number; step: number }>> = {
-  m: { symbol: 'm', min: -2, max: 2, step: 0.05 },
-  alpha: { symbol: 'α', min: 0, max: 3, step: 0.01 },
-};
 
 /** z from −6 to 6 in steps of 0.01: 1201 points, with 0 and ±3 among them exactly. */
 const Z_HALF_WIDTH = 6;
@@ -43,7 +36,7 @@ function plotCard(name: ElementwiseName): { element: HTMLElement; start: (act: A
   const canvas = h('canvas', {
     class: 'chart line-chart',
     role: 'img',
-    'aria-label': `${DISPLAY_NAMES[name]}: f(z) and its derivative for z from −6 to 6`,
+    'aria-label': `${ELEMENTWISE[name].display}: f(z) and its derivative for z from −6 to 6`,
     'data-state': 'computing',
   });
   const agreement = h('p', { class: 'agreement', 'aria-live': 'polite' }, 'Waiting for the GPU…');
@@ -107,13 +100,12 @@ function plotCard(name: ElementwiseName): { element: HTMLElement; start: (act: A
     }
   };
 
-  const controls = Object.keys(spec.params).map((key) => {
-    const control = CONTROLS[key];
-    if (!control) throw new Error(`plots: no control range for parameter "${key}" of ${name}`);
+  // The slider's range is the table's; the number box accepts whatever the table accepts.
+  const controls = Object.entries(spec.params).map(([key, { symbol, slider: range }]) => {
     const value = String(params[key]);
-    const common = { min: control.min, max: control.max, step: control.step, value, 'data-param': key };
-    const slider = h('input', { ...common, type: 'range', 'aria-label': `${control.symbol} slider` });
-    const box = h('input', { ...common, type: 'number', class: 'param-value', 'aria-label': control.symbol });
+    const common = { min: range.min, max: range.max, step: range.step, value, 'data-param': key };
+    const slider = h('input', { ...common, type: 'range', 'aria-label': `${symbol} slider` });
+    const box = h('input', { ...common, type: 'number', class: 'param-value', 'aria-label': symbol });
     const onInput = (source: HTMLInputElement, other: HTMLInputElement) => {
       if (source.value === '') return; // mid-edit: wait for a number
       params[key] = Number(source.value);
@@ -122,7 +114,7 @@ function plotCard(name: ElementwiseName): { element: HTMLElement; start: (act: A
     };
     slider.addEventListener('input', () => onInput(slider, box));
     box.addEventListener('input', () => onInput(box, slider));
-    return h('label', { class: 'param' }, h('span', { class: 'param-symbol' }, control.symbol, ' ='), slider, box);
+    return h('label', { class: 'param' }, h('span', { class: 'param-symbol' }, symbol, ' ='), slider, box);
   });
 
   redrawOnChange(canvas, draw);
@@ -130,7 +122,7 @@ function plotCard(name: ElementwiseName): { element: HTMLElement; start: (act: A
   const element = h(
     'article',
     { class: 'card plot-card', id: `plot-${name}`, 'data-activation': name },
-    h('h3', {}, DISPLAY_NAMES[name]),
+    h('h3', {}, ELEMENTWISE[name].display),
     h(
       'p',
       { class: 'formula' },

@@ -1,10 +1,9 @@
 // The throughput panel: GB/s of each op on GPU-resident tensors, beside the device's own copy
 // bandwidth measured the same way (many back-to-back runs, timed from submit to queue idle).
 // A quick look for people, not the project's benchmark: `npm run bench` makes the published figures.
-import type { ElementwiseName } from '../src/activations/table.js';
+import { ELEMENTWISE, ELEMENTWISE_NAMES, type ElementwiseName } from '../src/activations/table.js';
 import type { Activations, GpuTensor } from '../src/index.js';
 import { errorMessage, formatCount, h, replaceChildren, yieldToBrowser } from './dom.js';
-import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './names.js';
 import { randomUint32 } from '../src/numerics/verify.js';
 
 export const ELEMENTS = 2 ** 22;
@@ -54,7 +53,7 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement): { start:
   const rowKeys = ['copy', ...names.flatMap((n) => [`${n}/forward`, `${n}/backward`])];
   const rows = new Map(rowKeys.map((key) => {
     const [name, mode] = key.split('/') as [ElementwiseName | 'copy', string | undefined];
-    const label = name === 'copy' ? 'Buffer copy (copyBufferToBuffer)' : `${DISPLAY_NAMES[name]} ${mode}`;
+    const label = name === 'copy' ? 'Buffer copy (copyBufferToBuffer)' : `${ELEMENTWISE[name].display} ${mode}`;
     return [key, h('tr', { 'data-op': key }, h('th', { scope: 'row' }, label), h('td', { class: 'num' }, '—'),
       h('td', { class: 'num' }, '—'), h('td', { class: 'bar-cell' }, h('span', { class: 'meter', style: 'width: 0%' })))];
   }));

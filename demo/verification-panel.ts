@@ -1,10 +1,9 @@
 // The verification table: every elementwise activation × mode, and softmax and logSoftmax, on 2^20
 // random inputs plus the special values, each element checked against the float64 reference
 // (src/numerics/verify.ts, demo/softmax.ts), one row per case.
-import { resolveParams, type Mode } from '../src/activations/table.js';
+import { ELEMENTWISE, ELEMENTWISE_NAMES, resolveParams, type ElementwiseName, type Mode } from '../src/activations/table.js';
 import type { Activations } from '../src/index.js';
 import { append, errorMessage, formatCount, formatNumber, h, replaceChildren, yieldToBrowser } from './dom.js';
-import { DISPLAY_NAMES, ELEMENTWISE_NAMES } from './names.js';
 import { checkSoftmaxCase, SOFTMAX_COLUMNS, softmaxInputs, type SoftmaxResult } from './softmax.js';
 import { SPECIAL_X, checkElementwiseInSteps, verificationInputs, type ElementwiseCheck, type Worst } from '../src/numerics/verify.js';
 
@@ -13,10 +12,8 @@ const RANDOM_INPUTS = 2 ** 20;
 const SPREAD = 30;
 const MODES: readonly Mode[] = ['forward', 'derivative', 'backward'];
 
-const PARAM_SYMBOLS: Readonly<Record<string, string>> = { alpha: 'α', m: 'm' };
-
-function describeParams(params: Readonly<Record<string, number>>): string {
-  return Object.entries(params).map(([k, v]) => `${PARAM_SYMBOLS[k] ?? k} = ${formatNumber(v)}`).join(', ');
+function describeParams(name: ElementwiseName, params: Readonly<Record<string, number>>): string {
+  return Object.entries(params).map(([k, v]) => `${ELEMENTWISE[name].params[k]!.symbol} = ${formatNumber(v)}`).join(', ');
 }
 
 function describeInput(w: Worst): string {
@@ -100,11 +97,11 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
     MODES.map((mode): Task => {
       // The defaults, rounded to f32 as the GPU receives them: the reference uses the same values.
       const c = { name, mode, params: resolveParams(name, {}) };
-      const params = describeParams(c.params);
+      const params = describeParams(name, c.params);
       return {
         key: `${name}/${mode}`,
-        label: `${DISPLAY_NAMES[name]} ${mode}`,
-        heading: h('th', { scope: 'row' }, DISPLAY_NAMES[name], ' ', h('span', { class: 'mode' }, mode),
+        label: `${ELEMENTWISE[name].display} ${mode}`,
+        heading: h('th', { scope: 'row' }, ELEMENTWISE[name].display, ' ', h('span', { class: 'mode' }, mode),
           params && h('span', { class: 'muted' }, ` (${params})`)),
         run: async (gpu, step) => {
           const { x, dy } = inputs!;

@@ -37,6 +37,8 @@ export interface ElementwiseActivation {
    * result must be exact, else 16 + 2|a| with `a` the argument the formula passes to exp.
    */
   readonly ulpBound: (z: number, p: Readonly<Record<string, number>>) => number;
+  /** ulpBound as people write it, for the README. */
+  readonly ulpBoundText: string;
   /**
    * backward from the saved output y = f(z) instead of z (`from: 'output'`), where f' is cheaper in
    * terms of y. It inherits y's rounding, which f'(y) does not shrink where f' is small, so its
@@ -97,6 +99,7 @@ const ELEMENTWISE_TABLE = {
     forward: nanOr((z, p) => p.m! * z),
     derivative: nanOr((_z, p) => p.m!),
     ulpBound: exact,
+    ulpBoundText: 'correctly rounded (0 ULP)',
   },
   elu: {
     kind: 'elementwise' as const,
@@ -115,6 +118,7 @@ const ELEMENTWISE_TABLE = {
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * Math.expm1(z))),
     derivative: nanOr((z, p) => (z > 0 ? 1 : positive(p.alpha! * Math.exp(z), z))),
     ulpBound: (z) => (z > 0 ? 0 : expBound(z)),
+    ulpBoundText: 'correctly rounded for z > 0; (16 + 2·|z|) ULP for z ≤ 0',
     // y > 0 exactly where z > 0; below, α·eᶻ = y + α, which is exact in f32 for y <= −α/2 (Sterbenz).
     fromOutput: {
       formula: '1 if y > 0, else y + α',
@@ -135,6 +139,7 @@ const ELEMENTWISE_TABLE = {
     forward: nanOr((z) => (z > 0 ? z : 0)),
     derivative: nanOr((z) => (z > 0 ? 1 : 0)),
     ulpBound: exact,
+    ulpBoundText: 'correctly rounded (0 ULP)',
     // y > 0 exactly where z > 0, so relu's own backward reads y as well as z, and is as exact.
     fromOutput: { formula: '1 if y > 0, else 0', wgsl: 'relu_backward', derivative: nanOr((y) => (y > 0 ? 1 : 0)), slope: 0 },
     options: ['from'],
@@ -155,6 +160,7 @@ const ELEMENTWISE_TABLE = {
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * z)),
     derivative: nanOr((z, p) => (z > 0 ? 1 : p.alpha!)),
     ulpBound: exact,
+    ulpBoundText: 'correctly rounded (0 ULP)',
     // For α > 0, y > 0 exactly where z > 0, so the backward reads y as well as z.
     fromOutput: {
       formula: '1 if y > 0, else α',
@@ -180,6 +186,7 @@ const ELEMENTWISE_TABLE = {
       return positive(e / ((1 + e) * (1 + e)), z);
     }),
     ulpBound: (z) => expBound(z),
+    ulpBoundText: '(16 + 2·|z|) ULP',
     // y(1 − y): 1 − y is exact for y >= 1/2, and d/dy y(1 − y) = 1 − 2y is at most 1 in size.
     fromOutput: { formula: 'y·(1 − y)', wgsl: 'sigmoid_backward_from_output', derivative: (y) => y * (1 - y), slope: 1 },
     options: ['from'],
@@ -197,6 +204,7 @@ const ELEMENTWISE_TABLE = {
       return positive((4 * e) / ((1 + e) * (1 + e)), z);
     }),
     ulpBound: (z) => expBound(2 * z),
+    ulpBoundText: '(16 + 4·|z|) ULP',
     // (1 − |y|)(1 + |y|): 1 − |y| is exact for |y| >= 1/2, where 1 − y² would round y² first.
     fromOutput: { formula: '1 − y²', wgsl: 'tanh_backward_from_output', derivative: (y) => (1 - y) * (1 + y), slope: 2 },
     options: ['from'],

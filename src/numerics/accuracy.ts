@@ -114,7 +114,14 @@ export function measuredUlps(got: number, exact: number): number {
 export function absoluteInterval(exact: number, tolerance: number): Acceptance {
   if (Number.isNaN(exact)) return { contains: (v) => Number.isNaN(v), describe: 'NaN' };
   const rounded = Math.fround(exact);
-  if (!Number.isFinite(rounded)) return { contains: (v) => v === rounded, describe: String(rounded) };
+  if (!Number.isFinite(rounded)) {
+    // exact ± tolerance reaches past f32's range: it holds that infinity, and the finite values
+    // still within the tolerance (none, unless the tolerance itself is beyond f32's range).
+    return {
+      contains: (v) => v === rounded || (Number.isFinite(v) && Math.abs(v - exact) <= tolerance),
+      describe: `${rounded}, or ${exact} ± ${tolerance}`,
+    };
+  }
   return {
     contains: (v) => !Number.isNaN(v) && Math.abs(v - exact) <= tolerance,
     describe: `${exact} ± ${tolerance}`,
@@ -124,8 +131,8 @@ export function absoluteInterval(exact: number, tolerance: number): Acceptance {
 /** |got − exact| as a fraction of `tolerance`, for reports: 0 where both are the same NaN or infinity. */
 export function boundFraction(got: number, exact: number, tolerance: number): number {
   if (Number.isNaN(exact) || Number.isNaN(got)) return Number.isNaN(exact) && Number.isNaN(got) ? 0 : Infinity;
-  if (!Number.isFinite(Math.fround(exact))) return got === Math.fround(exact) ? 0 : Infinity;
-  return Math.abs(got - exact) / tolerance;
+  if (got === Math.fround(exact)) return 0;
+  return Number.isFinite(got) ? Math.abs(got - exact) / tolerance : Infinity;
 }
 
 /**

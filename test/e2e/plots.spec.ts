@@ -1,6 +1,8 @@
 // The activation plots are real curves computed on the GPU, and their controls recompute them.
-// Expected values come from the formulas written out here, not from the library.
+// Every activation of the table is plotted where its float64 reference puts it; the sigmoid, ReLU′
+// and ELU probes use formulas written out here.
 import { expect, test, type Page } from '@playwright/test';
+import { ELEMENTWISE, ELEMENTWISE_NAMES, resolveParams } from '../../src/activations/table.js';
 import { colourDistance, SAME_COLOUR, screenshot, type ColourProbe } from './pixels.js';
 
 const canvasOf = (name: string) => `#plot-${name} canvas`;
@@ -22,8 +24,6 @@ async function expectCurve(page: Page, probe: Omit<ColourProbe, 'radius'> & { ra
   else expect(distance, `expected nothing of ${where}`).toBeGreaterThan(SAME_COLOUR);
 }
 
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
-
 // One page for the three tests: opening it compiles every pipeline, which takes seconds on the
 // software adapter. The α test changes a control, so it runs last.
 test.describe.configure({ mode: 'serial' });
@@ -39,16 +39,13 @@ test.afterAll(async () => {
 
 test('every plot draws f and f′ where the formulas put them, with the reference over them', async ({}, testInfo) => {
   await screenshot(page, testInfo);
-  // Default parameters: linear m = 1, ELU α = 1, LeakyReLU α = 0.01.
-  const expected: Record<string, { f: (z: number) => number; df: (z: number) => number }> = {
-    linear: { f: (z) => z, df: () => 1 },
-    elu: { f: (z) => (z > 0 ? z : Math.exp(z) - 1), df: (z) => (z > 0 ? 1 : Math.exp(z)) },
-    relu: { f: (z) => Math.max(z, 0), df: (z) => (z > 0 ? 1 : 0) },
-    leakyRelu: { f: (z) => (z > 0 ? z : 0.01 * z), df: (z) => (z > 0 ? 1 : 0.01) },
-    sigmoid: { f: sigmoid, df: (z) => sigmoid(z) * (1 - sigmoid(z)) },
-    tanh: { f: Math.tanh, df: (z) => 1 - Math.tanh(z) ** 2 },
-  };
-  for (const [name, { f, df }] of Object.entries(expected)) {
+  // Every activation of the table, at its default parameters, where its float64 reference puts it
+  // (test/unit/reference.test.ts holds the reference to the closed forms).
+  const expected = ELEMENTWISE_NAMES.map((name) => {
+    const p = resolveParams(name, {});
+    return [name, { f: (z: number) => ELEMENTWISE[name].forward(z, p), df: (z: number) => ELEMENTWISE[name].derivative(z, p) }] as const;
+  });
+  for (const [name, { f, df }] of expected) {
     const canvas = canvasOf(name);
     // High-DPI: the backing store has deviceScaleFactor (2) pixels per CSS pixel.
     const { width, clientWidth } = await page.locator(canvas).evaluate((c: HTMLCanvasElement) => ({ width: c.width, clientWidth: c.clientWidth }));

@@ -1,9 +1,8 @@
 // The API surface on a real device: caller devices and buffers, offsets, in place, ownership, errors.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GpuTensor, createActivations, reference, type Activations } from '../../src/index.js';
-import { checkElementwise } from '../../src/numerics/verify.js';
+import { checkElementwise, mixed, uniform } from '../../src/numerics/verify.js';
 import { callerBuffer, readBuffer } from '../helpers/gpu.js';
-import { mixed, uniform } from '../../src/numerics/verify.js';
 
 let act: Activations;
 beforeAll(async () => {

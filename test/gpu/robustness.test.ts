@@ -2,14 +2,11 @@
 // property tests and resource accounting.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ACTIVATION_NAMES, DeviceLostError, createActivations, type Activations, type GpuTensor } from '../../src/index.js';
-import { ELEMENTWISE, type ElementwiseName, type Mode } from '../../src/activations/table.js';
-import { checkElementwise } from '../../src/numerics/verify.js';
-import { checkSoftmax } from '../../src/numerics/verify.js';
+import { ELEMENTWISE, ELEMENTWISE_NAMES as NAMES, type ElementwiseName, type Mode } from '../../src/activations/table.js';
+import { DeviceLostError, createActivations, type Activations, type GpuTensor } from '../../src/index.js';
+import { checkElementwise, checkSoftmax, mixed, paramSets, uniform } from '../../src/numerics/verify.js';
 import { callerBuffer, readBuffer } from '../helpers/gpu.js';
-import { mixed, uniform } from '../../src/numerics/verify.js';
 
-const NAMES = ACTIVATION_NAMES.filter((n): n is ElementwiseName => n in ELEMENTWISE);
 const MODES: Mode[] = ['forward', 'derivative', 'backward'];
 
 let act: Activations;
@@ -284,14 +281,11 @@ describe('bad input: a specific error, and nothing touched', () => {
 
 describe('concurrency and ownership', () => {
   test('200 concurrent calls mixing ops, params, sizes and modes each return what the reference says', async () => {
-    const params: Record<ElementwiseName, object[]> = {
-      linear: [{ m: 2 }, { m: -0.5 }], elu: [{ alpha: 0.3 }, { alpha: 2 }], relu: [{}],
-      leakyRelu: [{ alpha: 0.1 }, { alpha: 5 }], sigmoid: [{}], tanh: [{}],
-    };
+    const params = (name: ElementwiseName) => paramSets(ELEMENTWISE[name]);
     const cases = Array.from({ length: 200 }, (_, i) => {
       const name = NAMES[i % NAMES.length]!;
       const mode = MODES[Math.floor(i / NAMES.length) % 3]!;
-      const p = params[name][i % params[name].length]!;
+      const p = params(name)[i % params(name).length]!;
       const n = [1, 5, 64, 1000, 4097, 33_333][i % 6]!;
       return { name, mode, p, x: mixed(n, i), dy: uniform(n, -3, 3, 1000 + i) };
     });
@@ -336,12 +330,9 @@ describe('property tests against the float64 reference', () => {
   // Valid parameters only (subnormals are refused, see params.test.ts).
   const param = (min: number, max: number) =>
     fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true }).filter((v) => v === 0 || Math.abs(v) >= 2 ** -126);
-  const paramsFor = (name: ElementwiseName): fc.Arbitrary<object> => {
-    if (name === 'linear') return fc.record({ m: param(-1e3, 1e3) });
-    if (name === 'elu') return fc.record({ alpha: param(1e-3, 1e3) });
-    if (name === 'leakyRelu') return fc.record({ alpha: param(-10, 10) });
-    return fc.constant({});
-  };
+  // Each parameter over the range its table entry gives for property tests.
+  const paramsFor = (name: ElementwiseName): fc.Arbitrary<object> =>
+    fc.record(Object.fromEntries(Object.entries(ELEMENTWISE[name].params).map(([key, spec]) => [key, param(...spec.fuzz)])));
   const caseArb = fc.constantFrom(...NAMES).chain((name) => fc.record({
     name: fc.constant(name),
     mode: fc.constantFrom(...MODES),

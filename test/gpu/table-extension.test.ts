@@ -24,6 +24,7 @@ fn double_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   forward: (z) => 2 * z,
   derivative: (z) => (Number.isNaN(z) ? NaN : 2),
   ulpBound: () => 0, // 2z and 2·dy are exact (or overflow to ±∞, which is the correctly rounded result)
+  ulpBoundText: 'correctly rounded (0 ULP)',
 });
 
 elementwiseSuite(['double']);

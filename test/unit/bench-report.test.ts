@@ -2,7 +2,8 @@
 // generated from a committed run (so the README cannot drift from bench/results/overhead.json).
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { overheadSection, overheadVerdicts, replaceSection } from '../../bench/report.mjs';
+import { overheadSection, overheadVerdicts } from '../../bench/report.mjs';
+import { replaceSection } from '../../scripts/readme.mjs';
 
 const row = (label: string, cpuUs: number, wallUs: number, n = 256) => ({ n, label, cpuUs, wallUs });
 

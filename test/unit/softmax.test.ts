@@ -309,6 +309,12 @@ describe('acceptance helpers', () => {
     expect(absoluteInterval(3e38, 1e38).contains(Infinity)).toBe(false);
     expect(absoluteInterval(1, 0.5).contains(1.5)).toBe(true);
     expect(absoluteInterval(1, 0.5).contains(1.5000001)).toBe(false);
+    // An exact value past f32's range with a tolerance that reaches back into it (an absolute
+    // contract scaled by a huge dy): the infinity, and the finite values within the tolerance.
+    expect(absoluteInterval(2e51, 3e53).contains(Infinity)).toBe(true);
+    expect(absoluteInterval(2e51, 3e53).contains(0)).toBe(true);
+    expect(absoluteInterval(2e51, 3e53).contains(-Infinity)).toBe(false);
+    expect(absoluteInterval(Infinity, 1e300).contains(3.4e38)).toBe(false);
   });
 
   test('boundFraction <= 1 exactly where absoluteInterval contains the value', () => {

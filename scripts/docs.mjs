@@ -1,0 +1,24 @@
+// `npm run docs`: rewrites the README's tables that come from the activation table
+// (src/activations/docs.ts), between their markers. test/unit/readme.test.ts fails when they are stale.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'vite';
+import { replaceSection } from './readme.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Vite loads the TypeScript (and the WGSL it imports) as the library's build would.
+const server = await createServer({
+  configFile: false, root, logLevel: 'error', server: { middlewareMode: true, hmr: false, watch: null },
+  optimizeDeps: { noDiscovery: true }, cacheDir: join(root, '.vite', 'docs'),
+});
+try {
+  const { README_SECTIONS } = await server.ssrLoadModule('/src/activations/docs.ts');
+  const path = join(root, 'README.md');
+  let text = readFileSync(path, 'utf8');
+  for (const [name, section] of Object.entries(README_SECTIONS)) text = replaceSection(text, name, section());
+  writeFileSync(path, text);
+  console.log(`README.md: rewrote ${Object.keys(README_SECTIONS).join(', ')}`);
+} finally {
+  await server.close();
+}

@@ -1,0 +1,25 @@
+// The table is the single source: the README's activation tables are generated from it (`npm run
+// docs`), and every WGSL function it names exists in shaders/.
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { README_SECTIONS } from '../../src/activations/docs.js';
+import { ELEMENTWISE, ELEMENTWISE_NAMES } from '../../src/activations/table.js';
+import { replaceSection } from '../../scripts/readme.mjs';
+
+const shaders = new URL('../../shaders/', import.meta.url);
+const wgsl = readdirSync(shaders).filter((f) => f.endsWith('.wgsl')).map((f) => readFileSync(new URL(f, shaders), 'utf8')).join('\n');
+
+describe('README', () => {
+  test.each(Object.keys(README_SECTIONS))('the %s table is the one the table generates (run `npm run docs`)', (name) => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toBe(replaceSection(readme, name, README_SECTIONS[name]!()));
+  });
+});
+
+describe('WGSL functions named in the table', () => {
+  test.each(ELEMENTWISE_NAMES)('%s: its forward, backward and from-output functions exist in shaders/', (name) => {
+    const act = ELEMENTWISE[name];
+    const names = [act.wgsl.forward, act.wgsl.backward, ...(act.fromOutput ? [act.fromOutput.wgsl] : [])];
+    for (const fn of names) expect(wgsl, `fn ${fn}(`).toContain(`fn ${fn}(`);
+  });
+});
