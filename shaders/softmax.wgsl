@@ -44,69 +44,6 @@ const WG: u32 = {{WORKGROUP_SIZE}}u;
 // while Σ e^(x − r) <= 2^24·e^32 stays far below f32's max.
 const REBASE: f32 = 32.0;
 
-// Infinities and NaN cannot be WGSL constants; built at run time from the bits.
-var<private> INF_BITS: u32 = EXPONENT_BITS;
-
-fn pos_inf() -> f32 {
-  return bitcast<f32>(INF_BITS);
-}
-
-fn neg_inf() -> f32 {
-  return -pos_inf();
-}
-
-fn nan() -> f32 {
-  return bitcast<f32>(INF_BITS | 0x400000u);
-}
-
-fn is_nan1(v: f32) -> bool {
-  return is_nan(vec4(v)).x;
-}
-
-// ±∞ or NaN: a row statistic whose max is not finite marks a row whose softmax is NaN.
-fn not_finite(v: f32) -> bool {
-  return (bitcast<u32>(v) & EXPONENT_BITS) == EXPONENT_BITS;
-}
-
-// a − b as hi + lo exactly (TwoSum, no branch, no assumption on |a| vs |b|). lo is 0 where hi is not
-// finite: there the error term would be ∞ or NaN.
-struct Diff {
-  hi: vec4<f32>,
-  lo: vec4<f32>,
-}
-
-fn exact_diff(a: vec4<f32>, b: vec4<f32>) -> Diff {
-  let hi = a - b;
-  let bb = hi - a;
-  let lo = (a - (hi - bb)) + (-b - bb);
-  return Diff(hi, select(lo, vec4(0.0), is_inf(hi) | is_nan(lo)));
-}
-
-// e^(a − b) as mantissa and exponent, accurate even where a − b is not an f32: the rounding error of
-// the subtraction goes into exp as its carry. Exactly 0 where a is −∞ (masked, or an empty lane).
-fn exp_diff(a: vec4<f32>, b: vec4<f32>) -> ExpParts {
-  let d = exact_diff(a, b);
-  // Beyond [-400, 89] exp_parts_carry clamps its argument, and a carry would no longer be small.
-  let carry = select(d.lo, vec4(0.0), abs(d.hi) > vec4(400.0));
-  var p = exp_parts_carry(d.hi, carry);
-  p.m = select(p.m, vec4(0.0), bitcast<vec4<u32>>(a) == vec4(0xff800000u));
-  return p;
-}
-
-fn exp_diff1(a: f32, b: f32) -> f32 {
-  let p = exp_diff(vec4(a), vec4(b));
-  return scale2(p.m, p.e).x;
-}
-
-// (sum, compensation) + t: the rounding error of each addition is kept (TwoSum), so a sum's error
-// does not grow with the number of terms. An infinite sum keeps no compensation (it would be NaN).
-fn add_compensated(acc: vec2<f32>, t: f32) -> vec2<f32> {
-  let s = acc.x + t;
-  let bb = s - acc.x;
-  let err = (acc.x - (s - bb)) + (t - bb);
-  return vec2(s, acc.y + select(err, 0.0, not_finite(s)));
-}
-
 // ---- The lanes and their elements ----
 
 struct Work {

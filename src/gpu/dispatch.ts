@@ -40,6 +40,15 @@ export interface ChunkBinding {
   readonly elementOffset: number;
 }
 
+/**
+ * The binding of `bytes` bytes that start at byte `first` of a buffer: it starts at the multiple of
+ * `alignment` below `first`, and the data at `elementOffset` storage elements of `unit` bytes in.
+ */
+export function bindingAt(first: number, bytes: number, alignment: number, unit: number): ChunkBinding {
+  const offset = Math.floor(first / alignment) * alignment;
+  return { offset, size: first + bytes - offset, elementOffset: (first - offset) / unit };
+}
+
 export interface Chunk {
   /** First element of the tensor in this chunk, and how many. */
   readonly start: number;
@@ -77,12 +86,8 @@ export function planChunks(
   const chunks: Chunk[] = [];
   for (let start = 0; start < n; start += maxLength) {
     const length = Math.min(maxLength, n - start);
-    const bindings = operands.map((o) => {
-      const first = o.byteOffset + 4 * start;
-      const offset = Math.floor(first / alignment) * alignment;
-      const end = first + (vec4 ? Math.ceil(length / 4) * 16 : 4 * length);
-      return { offset, size: end - offset, elementOffset: (first - offset) / unit };
-    });
+    const bytes = vec4 ? Math.ceil(length / 4) * 16 : 4 * length;
+    const bindings = operands.map((o) => bindingAt(o.byteOffset + 4 * start, bytes, alignment, unit));
     chunks.push({ start, length, bindings });
   }
   return { vector: vec4 ? 'vec4' : 'scalar', chunks };

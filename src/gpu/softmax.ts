@@ -3,7 +3,7 @@
 // src/gpu/kernels.ts; the formulas and programs are the SOFTMAX entries of src/activations/table.ts.
 import { SOFTMAX, type AxisLayout, type Mode, type SoftmaxProgram } from '../activations/table.js';
 import {
-  mergeShared, planDispatch, planGrid, sharedSpread, type ChunkBinding, type OperandPlacement,
+  bindingAt, mergeShared, planDispatch, planGrid, sharedSpread, type ChunkBinding, type OperandPlacement,
 } from './dispatch.js';
 import {
   JACOBIAN_PARAMS, JACOBIAN_PER_GROUP, SOFTMAX_ROWS_PARAMS, SOFTMAX_WORKGROUP, softmaxJacobianShader, softmaxKey,
@@ -98,11 +98,7 @@ export function planSlabs(
   const chunks: SlabChunk[] = [];
   for (let firstOuter = 0; firstOuter < outer; firstOuter += perChunk) {
     const outerCount = Math.min(perChunk, outer - firstOuter);
-    const bindings = operands.map((o) => {
-      const first = o.byteOffset + 4 * firstOuter * slab;
-      const offset = Math.floor(first / alignment) * alignment;
-      return { offset, size: first + 4 * outerCount * slab - offset, elementOffset: (first - offset) / 4 };
-    });
+    const bindings = operands.map((o) => bindingAt(o.byteOffset + 4 * firstOuter * slab, 4 * outerCount * slab, alignment, 4));
     chunks.push({ firstOuter, outerCount, bindings });
   }
   return chunks;

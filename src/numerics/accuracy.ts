@@ -3,11 +3,11 @@
 // the accuracy report.
 
 const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
 const i32 = new Int32Array(f32.buffer);
 
 /** Smallest positive normal f32, 2^-126. */
 export const MIN_NORMAL_F32 = 2 ** -126;
+
 export function isSubnormalF32(x: number): boolean {
   return x !== 0 && Math.abs(x) < MIN_NORMAL_F32;
 }
