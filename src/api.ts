@@ -1,7 +1,7 @@
 // The public API: createActivations() and the Activations object it returns. Calls are resolved
 // and checked (src/activations/call.ts), then planned by the elementwise or softmax path, which record their
 // dispatches through the instance's GPU runtime (src/gpu/runtime.ts).
-import type { ActivationName, Mode, Source } from './activations/table.js';
+import type { ActivationName, Mode, ParamName, Source } from './activations/table.js';
 import { checkOperands, describe, resolveCall, type Call, type Operands } from './activations/call.js';
 import { requestBestDevice } from './gpu/device.js';
 import { runElementwise } from './gpu/elementwise.js';
@@ -31,25 +31,26 @@ export interface CreateOptions {
   maxWorkgroupsPerDimension?: number;
 }
 
-/** Activation parameters. Each activation takes only its own (see ELEMENTWISE[name].params). */
-export interface Params {
-  /** linear's slope (default 1). */
-  readonly m?: number;
-  /** elu's α (default 1, > 0) or leakyRelu's α (default 0.01). */
-  readonly alpha?: number;
+/**
+ * Activation parameters, by the names the table gives them (m for linear; alpha for elu and
+ * leakyRelu). Each activation takes only its own (see ELEMENTWISE[name].params); a wrong one is a
+ * RangeError that lists what the activation takes.
+ */
+export type Params = { readonly [P in ParamName]?: number } & {
   /** softmax and logSoftmax: the tensor's dimensions (default [length]: the whole array is one row). */
   readonly shape?: readonly number[];
   /** softmax and logSoftmax: the axis each distribution runs along; negative counts from the end (default -1). */
   readonly axis?: number;
   /**
-   * backward of softmax, logSoftmax, sigmoid and tanh: 'output' when the first operand is the saved
-   * y = f(x) rather than x (default 'input').
+   * backward of the activations that have a form in terms of their output (softmax, logSoftmax,
+   * sigmoid, tanh, relu, leakyRelu, elu): 'output' when the first operand is the saved y = f(x)
+   * rather than x (default 'input').
    */
   readonly from?: Source;
-}
+};
 
 /** Parameters plus options for GPU-resident calls. */
-export interface CallOptions extends Params {
+export type CallOptions = Params & {
   /**
    * Write the result here (same length). May be an input itself (in place), or share an input's
    * buffer at a range that does not overlap it (arena layouts).
@@ -60,7 +61,7 @@ export interface CallOptions extends Params {
    * tensors it uses must stay alive (not destroyed) until then, as for any GPU buffer an encoder uses.
    */
   readonly encoder?: GPUCommandEncoder;
-}
+};
 
 export class Activations {
   /** Resolves when the device is lost (or destroyed), with the reason. */

@@ -212,6 +212,8 @@ const ELEMENTWISE_TABLE = {
 } satisfies Record<string, ElementwiseActivation>;
 
 export type ElementwiseName = keyof typeof ELEMENTWISE_TABLE;
+/** Every parameter name of the table ('m', 'alpha', ...): the API's Params type is made from it. */
+export type ParamName = { [K in ElementwiseName]: keyof (typeof ELEMENTWISE_TABLE)[K]['params'] }[ElementwiseName];
 export const ELEMENTWISE: Readonly<Record<ElementwiseName, ElementwiseActivation>> = ELEMENTWISE_TABLE;
 
 type Row = ArrayLike<number>;

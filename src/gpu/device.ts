@@ -40,7 +40,7 @@ export async function requestBestDevice(): Promise<GPUDevice> {
 /** Per-device state shared by every Activations instance on that device. */
 export interface DeviceCache {
   readonly pipelines: Map<string, Made<CachedPipeline>>;
-  /** What is known of each caller buffer wrapped on the device (see Activations.wrap). */
+  /** What is known of each caller buffer wrapped on the device (see GpuRuntime.wrap). */
   readonly wraps: WeakMap<GPUBuffer, BufferCheck>;
   /** The pipeline that checks a wrapped buffer can be used on the device. */
   probe?: CachedPipeline;

@@ -1,12 +1,6 @@
 // The library's place on a device's GPUQueue: one SharedQueue per GPUDevice, shared by every
 // Activations instance on it.
 //
-// Error scopes cost more than a small dispatch (about 30 µs a pair on the software adapter), so they
-// wrap only what can fail: the making of GPU objects (Made), and a submit only when its work uses an
-// object not yet known to be valid or a wrapped buffer not yet checked. Work on known-valid objects
-// and live buffers cannot fail: the library destroys its own buffers only after the submits that use
-// them, and a wrapped buffer's destroy() is watched (see Activations.wrap).
-//
 // Calls record their dispatches into one open compute pass, submitted at the end of the task, so a
 // chain of ops is one submit. Batching must never be observable: a library call's GPU work has to run
 // exactly where the call happened relative to everything else on the queue. So the queue's own
@@ -14,6 +8,12 @@
 // onSubmittedWorkDone are wrapped, on the device's GPUQueue object, to submit the library's pending
 // work first. The caller's own submits, other libraries and other Activations instances then see the
 // library's results in program order, with no await anywhere.
+//
+// Error scopes cost more than a small dispatch (about 30 µs a pair on the software adapter), so they
+// wrap only what can fail: the making of GPU objects (Made), and a submit only when its work uses an
+// object not yet known to be valid or a wrapped buffer not yet checked. Work on known-valid objects
+// and live buffers cannot fail: the library destroys its own buffers only after the submits that use
+// them, and a wrapped buffer's destroy() is watched (see GpuRuntime.wrap).
 
 /** Queue methods that enqueue work (or wait for it), wrapped to submit pending library work first. */
 const ORDERED = ['submit', 'writeBuffer', 'writeTexture', 'copyExternalImageToTexture', 'onSubmittedWorkDone'] as const;
@@ -55,8 +55,6 @@ export class SharedQueue {
   private scheduled = false;
   /** The queue's methods as they were before wrapping: the library's own work goes through these. */
   private readonly raw: { submit: GPUQueue['submit']; writeBuffer: GPUQueue['writeBuffer'] };
-  /** Submits made by the library, for tests and stats. */
-  submits = 0;
 
   constructor(private readonly device: GPUDevice) {
     const queue = device.queue;
@@ -155,10 +153,6 @@ export class SharedQueue {
     }
   }
 
-  get pending(): boolean {
-    return this.batch !== undefined;
-  }
-
   /** Submits the pending work now. */
   flush(): void {
     const batch = this.batch;
@@ -174,7 +168,6 @@ export class SharedQueue {
       this.raw.submit([batch.encoder.finish()]);
       batch.resolve(NO_ERROR);
     }
-    this.submits++;
     for (const task of batch.after) task();
   }
 
