@@ -29,7 +29,15 @@ export interface CreateOptions {
    * sends small inputs down the 2D-grid path that large ones take.
    */
   maxWorkgroupsPerDimension?: number;
+  /**
+   * The most bytes of released buffers kept for reuse by later tensors and outputs (default 64 MiB;
+   * 0 turns pooling off). See the README's Memory section.
+   */
+  poolBytes?: number;
 }
+
+/** The default pool: four 2²² f32 tensors, a quarter of a phone-class GPU's 256 MiB maxBufferSize. */
+const DEFAULT_POOL_BYTES = 64 * 2 ** 20;
 
 /**
  * Activation parameters, by the names the table gives them (m for linear; alpha for elu and
@@ -75,10 +83,11 @@ export class Activations {
   constructor(
     readonly device: GPUDevice,
     private readonly ownsDevice: boolean,
-    options: { subgroups: boolean; maxWorkgroupsPerDimension: number; maxBindingSize?: number; subgroupLanes?: number },
+    options: { subgroups: boolean; maxWorkgroupsPerDimension: number; maxBindingSize?: number; subgroupLanes?: number; poolBytes?: number },
   ) {
     this.rt = new GpuRuntime(device, {
       ...options,
+      poolBytes: options.poolBytes ?? DEFAULT_POOL_BYTES,
       // WebGPU's subgroups are at least 4 wide; older browsers do not say how wide.
       subgroupLanes: options.subgroupLanes ?? device.adapterInfo?.subgroupMinSize ?? 4,
     });
@@ -155,9 +164,15 @@ export class Activations {
     return this.rt.wrap(buffer, length, offset);
   }
 
-  /** Live GPU objects, for leak tests. */
+  /** The GPU memory this instance holds, live and pooled, and the pipelines of its device. */
   stats(): ActivationsStats {
     return this.rt.stats();
+  }
+
+  /** Destroys the buffers kept for reuse (see stats().pooledBuffers); tensors are left alone. */
+  trim(): void {
+    this.rt.assertOpen();
+    this.rt.trim();
   }
 
   /**
@@ -227,6 +242,9 @@ export async function createActivations(options: CreateOptions = {}): Promise<Ac
   if (maxBindingSize !== undefined && !(Number.isSafeInteger(maxBindingSize) && maxBindingSize >= 4096)) {
     throw new RangeError(`createActivations: maxBindingSize ${maxBindingSize} must be an integer >= 4096 bytes`);
   }
+  if (options.poolBytes !== undefined && !(Number.isSafeInteger(options.poolBytes) && options.poolBytes >= 0)) {
+    throw new RangeError(`createActivations: poolBytes ${options.poolBytes} must be an integer >= 0`);
+  }
   if (options.device !== undefined && !isGpuDevice(options.device)) {
     throw new TypeError(`createActivations: device must be a GPUDevice, got ${describe(options.device)}`);
   }
@@ -248,6 +266,7 @@ export async function createActivations(options: CreateOptions = {}): Promise<Ac
     subgroups: subgroups ?? hasSubgroups,
     maxWorkgroupsPerDimension: maxWorkgroupsPerDimension ?? limit,
     maxBindingSize,
+    poolBytes: options.poolBytes,
   });
 }
 

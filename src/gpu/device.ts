@@ -152,42 +152,65 @@ export class BindGroupCache {
   }
 }
 
-/** Bytes of released output buffers kept for reuse, per Activations instance. */
-const POOL_BYTES = 256 * 2 ** 20;
-
 /**
- * Output buffers of destroyed tensors, kept by size for the next op that needs one: creating a
+ * Buffers of destroyed tensors, kept by size for the next tensor or output of that size: creating a
  * buffer also costs its zero-initialisation, a full extra write. A buffer enters the pool only once
- * the commands that used it are submitted (SharedQueue.afterSubmit); later writes are ordered after them.
+ * the commands that used it are submitted (SharedQueue.afterSubmit); later work is ordered after
+ * them. At most `capBytes` are kept; past that, released buffers are destroyed.
  */
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
-  private bytes = 0;
+  private pooledBytes = 0;
+  private pooled = 0;
 
-  constructor(private readonly buffers: BufferLedger) {}
+  constructor(
+    private readonly buffers: BufferLedger,
+    private readonly capBytes: number,
+  ) {}
+
+  get count(): number {
+    return this.pooled;
+  }
+
+  get bytes(): number {
+    return this.pooledBytes;
+  }
 
   take(size: number): GPUBuffer | undefined {
     const buffer = this.free.get(size)?.pop();
-    if (buffer) this.bytes -= size;
+    if (buffer) {
+      this.pooledBytes -= size;
+      this.pooled--;
+    }
     return buffer;
   }
 
   /** Keeps `buffer` for reuse, or destroys it when the pool is full. */
   put(buffer: GPUBuffer): void {
-    if (this.bytes + buffer.size > POOL_BYTES) {
+    if (this.pooledBytes + buffer.size > this.capBytes) {
       this.buffers.destroy(buffer);
       return;
     }
     let list = this.free.get(buffer.size);
     if (!list) this.free.set(buffer.size, (list = []));
     list.push(buffer);
-    this.bytes += buffer.size;
+    this.pooledBytes += buffer.size;
+    this.pooled++;
+  }
+
+  /** Destroys every pooled buffer (their users are all submitted; WebGPU lets that work finish). */
+  trim(): void {
+    for (const list of this.free.values()) for (const buffer of list) this.buffers.destroy(buffer);
+    this.free.clear();
+    this.pooledBytes = 0;
+    this.pooled = 0;
   }
 }
 
 /** The GPU buffers the library has created and not yet destroyed (act.stats(), act.destroy()). */
 export class BufferLedger {
   private readonly buffers = new Set<GPUBuffer>();
+  private liveBytes = 0;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -195,20 +218,28 @@ export class BufferLedger {
     return this.buffers.size;
   }
 
+  get bytes(): number {
+    return this.liveBytes;
+  }
+
   create(descriptor: GPUBufferDescriptor): GPUBuffer {
     const buffer = this.device.createBuffer(descriptor);
     this.buffers.add(buffer);
+    this.liveBytes += buffer.size;
     return buffer;
   }
 
   /** Destroys a buffer this ledger created; a second call is a no-op. */
   destroy(buffer: GPUBuffer): void {
-    if (this.buffers.delete(buffer)) buffer.destroy();
+    if (!this.buffers.delete(buffer)) return;
+    this.liveBytes -= buffer.size;
+    buffer.destroy();
   }
 
   destroyAll(): void {
     for (const buffer of this.buffers) buffer.destroy();
     this.buffers.clear();
+    this.liveBytes = 0;
   }
 }
 

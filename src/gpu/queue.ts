@@ -100,8 +100,11 @@ export class SharedQueue {
     return this.recorded(batch, label, isolated, record(batch.encoder));
   }
 
-  /** Writes a buffer that no pending or submitted work uses yet, without submitting pending work. */
-  writeFresh(buffer: GPUBuffer, offset: number, data: BufferSource): void {
+  /**
+   * Writes `buffer` without submitting the pending work first: for a buffer that no pending work uses
+   * (a fresh uniform slot, or a pooled buffer whose users were all submitted before it was pooled).
+   */
+  writeUnbatched(buffer: GPUBuffer, offset: number, data: BufferSource): void {
     this.raw.writeBuffer(buffer, offset, data);
   }
 

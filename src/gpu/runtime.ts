@@ -19,10 +19,15 @@ export interface DeviceLoss {
   readonly message: string;
 }
 
-/** Live GPU objects held by one Activations, for leak tests. */
+/** The GPU memory one Activations holds, and the pipelines of its device. */
 export interface ActivationsStats {
-  /** Buffers the library created and has not destroyed: tensors, outputs, uniforms, staging. */
+  /** Buffers the library created and has not destroyed: tensors, outputs, pooled, uniforms, staging. */
   readonly liveBuffers: number;
+  /** Their bytes. */
+  readonly liveBytes: number;
+  /** Of those, the buffers kept in the pool for reuse, and their bytes (at most CreateOptions.poolBytes). */
+  readonly pooledBuffers: number;
+  readonly pooledBytes: number;
   /** Compute pipelines cached for this device. */
   readonly pipelines: number;
   /**
@@ -34,6 +39,8 @@ export interface ActivationsStats {
 
 export interface RuntimeOptions {
   readonly maxWorkgroupsPerDimension: number;
+  /** The most bytes of released buffers the pool keeps (0: none). */
+  readonly poolBytes: number;
   readonly maxBindingSize?: number;
   /** Softmax merges lanes with subgroup operations (the device has the feature, the caller agrees). */
   readonly subgroups: boolean;
@@ -80,7 +87,7 @@ export class GpuRuntime implements TensorOwner {
     this.queue = sharedQueue(device);
     this.uniforms = new UniformSlots(device, this.buffers, this.queue);
     this.bindGroups = new BindGroupCache(device);
-    this.outputs = new BufferPool(this.buffers);
+    this.outputs = new BufferPool(this.buffers, options.poolBytes);
     this.maxBindingSize = Math.min(options.maxBindingSize ?? Infinity, device.limits.maxStorageBufferBindingSize);
     this.maxWorkgroupsPerDimension = options.maxWorkgroupsPerDimension;
     this.subgroups = options.subgroups;
@@ -103,6 +110,7 @@ export class GpuRuntime implements TensorOwner {
     if (this.closedBy) return;
     this.queue.flush();
     this.close(new Error('this Activations instance was destroyed'));
+    this.outputs.trim();
     this.buffers.destroyAll();
   }
 
@@ -115,7 +123,16 @@ export class GpuRuntime implements TensorOwner {
   }
 
   stats(): ActivationsStats {
-    return { liveBuffers: this.buffers.live, pipelines: deviceCache(this.device).pipelines.size, rescued: this.rescued };
+    return {
+      liveBuffers: this.buffers.live, liveBytes: this.buffers.bytes,
+      pooledBuffers: this.outputs.count, pooledBytes: this.outputs.bytes,
+      pipelines: deviceCache(this.device).pipelines.size, rescued: this.rescued,
+    };
+  }
+
+  /** Destroys the pooled buffers. */
+  trim(): void {
+    this.outputs.trim();
   }
 
   /** Runs `work`, but rejects at once if the device is lost or the instance destroyed meanwhile. */
@@ -137,8 +154,18 @@ export class GpuRuntime implements TensorOwner {
 
   // ---- Tensors and buffers ----
 
-  /** A new tensor holding `values`, written at creation. */
+  /**
+   * A tensor holding `values`: a pooled buffer of the size, written with writeBuffer (every earlier
+   * user of it is already submitted, and every later one comes after this write on the queue), or a
+   * new buffer written at creation.
+   */
   upload(values: Float32Array): GpuTensor {
+    const pooled = this.outputs.take(padBytes(values.length));
+    if (pooled) {
+      pooled.label = `webgpu-activations tensor[${values.length}]`;
+      this.queue.writeUnbatched(pooled, 0, values as Float32Array<ArrayBuffer>);
+      return this.owned(pooled, values.length);
+    }
     const buffer = this.createTensorBuffer('tensor', values.length, true);
     new Float32Array(buffer.getMappedRange(), 0, values.length).set(values);
     buffer.unmap();

@@ -114,7 +114,7 @@ export class UniformSlots {
       slot = { buffer: block.value, offset: this.used++ * UNIFORM_SLOT, block };
       u32.fill(0, count);
       // A fresh slot: nothing pending or submitted reads it, so it need not wait for pending work.
-      this.queue.writeFresh(slot.buffer, slot.offset, this.words);
+      this.queue.writeUnbatched(slot.buffer, slot.offset, this.words);
       this.slots.set(key, slot);
     }
     slot.block.use(errors);
