@@ -5,7 +5,7 @@ import type { ActivationName, Mode, ParamName, Source } from './activations/tabl
 import { checkOperands, describe, resolveCall, type Call, type Operands } from './activations/call.js';
 import { requestBestDevice } from './gpu/device.js';
 import { runElementwise } from './gpu/elementwise.js';
-import { GpuRuntime, type ActivationsStats, type DeviceLoss } from './gpu/runtime.js';
+import { AllocationError, GpuRuntime, type ActivationsStats, type DeviceLoss } from './gpu/runtime.js';
 import { runSoftmax } from './gpu/softmax.js';
 import { GpuTensor } from './gpu/tensor.js';
 
@@ -214,7 +214,20 @@ export class Activations {
     return call.kind === 'softmax' ? runSoftmax(this.rt, call, operands) : runElementwise(this.rt, call, operands);
   }
 
+  /**
+   * A Float32Array call: upload, run, read. If an allocation fails for lack of memory, the pool has
+   * been trimmed by then, and the call runs once more before it rejects.
+   */
   private async roundTrip(call: Call, x: Float32Array, dy: Float32Array | undefined): Promise<Float32Array> {
+    try {
+      return await this.roundTripOnce(call, x, dy);
+    } catch (e) {
+      if (!(e instanceof AllocationError)) throw e;
+      return this.roundTripOnce(call, x, dy);
+    }
+  }
+
+  private async roundTripOnce(call: Call, x: Float32Array, dy: Float32Array | undefined): Promise<Float32Array> {
     const tx = this.rt.upload(x);
     let tdy: GpuTensor | undefined;
     let ty: GpuTensor | undefined;

@@ -5,4 +5,5 @@ export { GpuTensor } from './gpu/tensor.js';
 export { reference, type Values } from './numerics/reference.js';
 export { ELEMENTWISE, ACTIVATION_NAMES, type ActivationName, type Mode } from './activations/table.js';
 export { DeviceLostError, WebGpuUnavailableError } from './gpu/device.js';
+export { AllocationError } from './gpu/runtime.js';
 export * as accuracy from './numerics/accuracy.js';

@@ -12,7 +12,7 @@ import type { GpuTensor } from './tensor.js';
 /** Records `call` on `operands` (checked) into out or a new tensor, which it returns. */
 export function runElementwise(rt: GpuRuntime, call: ElementwiseCall, { x, dy, out }: Operands): GpuTensor {
   const { verb, name, mode, act } = call;
-  const y = out ?? rt.allocate(x.length, name);
+  const y = out ?? rt.allocate(x.length, verb);
   if (x.length === 0) return y;
   const operands = [x, y, ...(dy ? [dy] : [])];
   const placements = operands.map((t) => ({ byteOffset: t.byteOffset, bufferSize: t.buffer.size }));

@@ -13,6 +13,11 @@ import { Made, captureErrors, sharedQueue, type SharedQueue } from './queue.js';
 import { GpuTensor, type BufferCheck, type TensorOwner } from './tensor.js';
 import { UniformSlots, type UniformLayout } from './uniforms.js';
 
+/** An allocation of the library's failed for lack of GPU memory (after which the pool is trimmed). */
+export class AllocationError extends Error {
+  override name = 'AllocationError';
+}
+
 /** Why the device went away (GPUDeviceLostInfo). */
 export interface DeviceLoss {
   readonly reason: GPUDeviceLostReason;
@@ -166,27 +171,59 @@ export class GpuRuntime implements TensorOwner {
       this.queue.writeUnbatched(pooled, 0, values as Float32Array<ArrayBuffer>);
       return this.owned(pooled, values.length);
     }
-    const buffer = this.createTensorBuffer('tensor', values.length, true);
+    const buffer = this.createMappedBuffer(values.length);
     new Float32Array(buffer.getMappedRange(), 0, values.length).set(values);
     buffer.unmap();
     return this.owned(buffer, values.length);
   }
 
-  /** An output tensor, from the pool when it has a buffer of the size; a `temporary` one is released with retire(). */
-  allocate(length: number, name: string, temporary = false): GpuTensor {
-    const pooled = this.outputs.take(padBytes(length));
+  /**
+   * An output tensor of `verb` (the call, for labels and errors), from the pool when it has a
+   * buffer of the size; a `temporary` one is released with retire().
+   */
+  allocate(length: number, verb: string, temporary = false): GpuTensor {
+    const bytes = padBytes(length);
+    const pooled = this.outputs.take(bytes);
     if (pooled) {
-      pooled.label = `webgpu-activations ${name}[${length}]`;
+      pooled.label = `webgpu-activations ${verb}[${length}]`;
       return this.owned(pooled, length, temporary);
     }
     let buffer!: GPUBuffer;
     // Out of memory is an error scope's to catch, not an uncaptured error: it becomes the tensor's.
-    const error = captureErrors(this.device, `allocating ${name}[${length}]`, () => {
-      buffer = this.createTensorBuffer(name, length, false);
-    });
+    // A buffer that failed to allocate is never pooled (releaseBuffer destroys it).
+    const failed = (e: Error) => {
+      this.unusable.add(buffer);
+      return this.outOfMemory(verb, bytes, e);
+    };
+    let error = captureErrors(this.device, `${verb}: allocating ${bytes} bytes`, () => {
+      buffer = this.createTensorBuffer(verb, length, false);
+    }).then((e) => e && failed(e));
+    if (this.failAllocations > 0) {
+      this.failAllocations--;
+      error = Promise.resolve(failed(new Error('out-of-memory injected by a test')));
+    }
     const tensor = this.owned(buffer, length, temporary);
     tensor.recordWrite(error);
     return tensor;
+  }
+
+  /** @internal For tests: the next this-many allocations fail as if the GPU were out of memory. */
+  failAllocations = 0;
+  /** Buffers whose allocation failed. */
+  private readonly unusable = new WeakSet<GPUBuffer>();
+
+  /**
+   * An allocation failed: the pool is trimmed at once, so that later calls find the memory, and the
+   * error names the call, the bytes and what the library held.
+   */
+  private outOfMemory(verb: string, bytes: number, cause: Error): AllocationError {
+    const held = this.stats();
+    this.trim();
+    return new AllocationError(
+      `${verb}: out of GPU memory allocating ${bytes} bytes, with ${held.liveBytes} bytes in ${held.liveBuffers} ` +
+        `buffers held (${held.pooledBytes} of them pooled, now released): ${cause.message}`,
+      { cause },
+    );
   }
 
   /** A temporary buffer of an op, counted in stats(); released with retire(). */
@@ -221,7 +258,30 @@ export class GpuRuntime implements TensorOwner {
   /** Returns a tensor's buffer to the pool once the pending work that may use it is submitted. */
   private releaseBuffer(buffer: GPUBuffer): void {
     this.bindGroups.forget(buffer);
-    this.queue.afterSubmit(() => (this.closedBy ? this.buffers.destroy(buffer) : this.outputs.put(buffer)));
+    this.queue.afterSubmit(() => {
+      if (this.closedBy || this.unusable.has(buffer)) this.buffers.destroy(buffer);
+      else this.outputs.put(buffer);
+    });
+  }
+
+  /**
+   * A new buffer mapped at creation. WebGPU throws a RangeError at once when it cannot allocate one;
+   * then the pool is trimmed and the allocation tried once more.
+   */
+  private createMappedBuffer(length: number): GPUBuffer {
+    const bytes = padBytes(length);
+    if (bytes > this.device.limits.maxBufferSize) return this.createTensorBuffer('tensor', length, true); // its own RangeError
+    try {
+      return this.createTensorBuffer('tensor', length, true);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      const error = this.outOfMemory('tensor', bytes, e);
+      try {
+        return this.createTensorBuffer('tensor', length, true);
+      } catch {
+        throw error;
+      }
+    }
   }
 
   /** A tensor of the library's; a temporary is released by its op, and not watched for leaks. */

@@ -138,7 +138,7 @@ export function runSoftmax(rt: GpuRuntime, call: SoftmaxCall, operands: Operands
   if (call.mode === 'derivative') return runJacobian(rt, call, operands);
   const { act, mode, from } = call;
   const { x, dy } = operands;
-  const y = operands.out ?? rt.allocate(x.length, call.name);
+  const y = operands.out ?? rt.allocate(x.length, call.verb);
   if (x.length === 0) return y;
   const program = mode === 'forward' ? act.wgsl.forward : from === 'output' ? act.wgsl.backwardFromOutput : act.wgsl.backward;
   recordRows(rt, call, call.name, mode, from === 'output', program, x, dy, y);
@@ -215,9 +215,9 @@ function runJacobian(rt: GpuRuntime, call: SoftmaxCall, { x, out }: Operands): G
   const alignment = rt.device.limits.minStorageBufferOffsetAlignment;
   const bindingStart = Math.floor(outOffset / alignment) * alignment;
   const bindingSize = outOffset + 4 * total - bindingStart;
-  const jacobian = out ?? rt.allocate(total, call.name);
+  const jacobian = out ?? rt.allocate(total, call.verb);
   if (total === 0) return jacobian;
-  const probs = rt.allocate(x.length, `${call.name} probabilities`, true);
+  const probs = rt.allocate(x.length, `${call.verb} probabilities`, true);
   recordRows(rt, call, 'softmax', 'forward', false, SOFTMAX.softmax.wgsl.forward, x, undefined, probs);
   rt.record(verb, [probs], [jacobian], call.encoder, (pass, errors) => {
     const key = `${call.name}/derivative/jacobian`;

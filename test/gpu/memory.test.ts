@@ -2,7 +2,7 @@
 // stats() says what is live and what is pooled, in buffers and bytes; the pool has a cap, and trim()
 // empties it. Counted, never timed.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createActivations, type Activations } from '../../src/index.js';
+import { AllocationError, createActivations, type Activations } from '../../src/index.js';
 import { checkElementwise, uniform } from '../../src/numerics/verify.js';
 
 let act: Activations;
@@ -84,5 +84,44 @@ describe('stats, the pool\'s cap, and trim', () => {
     for (const bad of [-1, 1.5, NaN, '64' as unknown as number]) {
       await expect(createActivations({ device: act.device, poolBytes: bad })).rejects.toThrow(`createActivations: poolBytes ${bad} must be an integer >= 0`);
     }
+  });
+});
+
+describe('out of memory', () => {
+  // A real out-of-memory needs gigabytes on the software adapter; the runtime's test hook makes the
+  // next allocations fail through the same path as an out-of-memory error scope.
+  const failNext = (lib: Activations, count: number) => {
+    (lib as unknown as { rt: { failAllocations: number } }).rt.failAllocations = count;
+  };
+
+  test('a Float32Array call trims the pool and retries once; a second failure rejects naming the op, the bytes and the memory held', async () => {
+    const lib = await createActivations({ device: act.device });
+    failNext(lib, 1);
+    expect(Array.from(await lib.forward('relu', new Float32Array([-1, 2, -3])))).toEqual([0, 2, 0]);
+    failNext(lib, 2);
+    const error = await lib.forward('tanh', new Float32Array(1000)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AllocationError);
+    expect(String(error)).toMatch(/^AllocationError: forward\(tanh\): out of GPU memory allocating 4000 bytes, with \d+ bytes in \d+ buffers held \(\d+ of them pooled, now released\)/);
+    // Later calls work, and nothing leaked: destroying the instance leaves nothing behind.
+    expect(Array.from(await lib.forward('relu', new Float32Array([-5, 5])))).toEqual([0, 5]);
+    lib.destroy();
+    expect(memory(lib.stats())).toEqual({ liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0 });
+  });
+
+  test('a GPU-resident call: the pool is trimmed, its output\'s read() rejects with the allocation error, later calls work', async () => {
+    const lib = await createActivations({ device: act.device });
+    // Something in the pool, so that the trim shows.
+    for (const t of [lib.tensor(new Float32Array(64)), lib.tensor(new Float32Array(64))]) t.destroy();
+    lib.flush();
+    expect(lib.stats().pooledBuffers).toBe(2);
+    const x = lib.tensor(new Float32Array([1, -1]));
+    failNext(lib, 1);
+    const y = lib.forward('relu', x);
+    await expect(y.read()).rejects.toThrow(/forward\(relu\): out of GPU memory allocating 16 bytes/);
+    expect(lib.stats().pooledBuffers).toBe(0); // trimmed when the failure was known
+    const z = lib.forward('relu', x);
+    expect(Array.from(await z.read())).toEqual([1, 0]);
+    for (const t of [x, y, z]) t.destroy();
+    lib.destroy();
   });
 });
