@@ -17,7 +17,8 @@
 //   v = q·units + slot (row_shift = 0): strided rows on the workgroup path, where neighbouring lanes
 //       then read rows i and i + 1, neighbours in memory.
 // Lane q takes the unit's columns q, q + lanes, q + 2·lanes, ... four at a time, as one vec4 of math.
-// Blocks pass their statistics on through `partials` to the next dispatch.
+// Blocks pass their statistics on through `partials` to the next dispatch. A row longer than a
+// storage binding is cut into runs of whole blocks, each bound on its own (from column col0).
 //
 // Statistics. A row statistic is a vec4 (m, s, d, 0): m the max, s = Σ e^(x − m), d a plain sum
 // (Σ dy, or Σ dy·y). An empty lane holds the identity (−∞, 0, 0). m = +∞ marks a row that holds NaN
@@ -25,9 +26,10 @@
 
 // Params (SOFTMAX_ROWS_PARAMS in src/gpu/kernels.ts): rows in this dispatch; len, elements per row;
 // inner, the distance between neighbouring elements of a row; blocks per row (1, or more for long
-// rows) and block_len, the columns per block; lane_bits, log2 of the lanes per unit; lane_shift and
-// row_shift, where q and the unit's slot sit in the lane id; x_off, dy_off, y_off, where each
-// operand starts, in f32s from its binding's start.
+// rows) and block_len, the columns per block; this dispatch's blocks, [first_block, block_end) (all
+// of them unless a row is longer than a binding); col0, the column the operands' bindings start at;
+// lane_bits, log2 of the lanes per unit; lane_shift and row_shift, where q and the unit's slot sit
+// in the lane id; x_off, dy_off, y_off, where each operand starts, in f32s from its binding's start.
 {{PARAMS}}
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -64,13 +66,13 @@ fn work_of(group: u32, v: u32) -> Work {
   let q = (v >> params.lane_shift) & (lanes - 1u);
   // Units run block by block, so that neighbouring slots hold neighbouring rows.
   let unit = group * units_per_group + slot;
-  let block = unit / params.rows;
-  let row = unit - block * params.rows;
+  let block = params.first_block + unit / params.rows;
+  let row = unit % params.rows;
   let o = row / params.inner;
   let i = row - o * params.inner;
   let first = block * params.block_len;
   let end = min(params.len, first + params.block_len);
-  return Work(block < params.blocks, row, o * params.len * params.inner + i, q, lanes, block, first, end);
+  return Work(block < params.block_end, row, o * params.len * params.inner + i, q, lanes, block, first, end);
 }
 
 // Columns j, j + lanes, j + 2·lanes, j + 3·lanes of the lane's row (j < end).
@@ -81,7 +83,7 @@ fn columns(w: Work, j: u32) -> vec4<u32> {
 // Where those columns are, counted from an operand's offset. Columns past the block's end are
 // clamped onto its last column, so that all four loads are in bounds and need no branch.
 fn places(w: Work, cols: vec4<u32>) -> vec4<u32> {
-  return vec4(w.base) + min(cols, vec4(w.end - 1u)) * params.inner;
+  return vec4(w.base) + (min(cols, vec4(w.end - 1u)) - vec4(params.col0)) * params.inner;
 }
 
 // The four elements of x at `columns(w, j)`; `fill` past the block's end.

@@ -198,8 +198,9 @@ export const SOFTMAX_WORKGROUP = 256;
 
 /** The softmax row kernels' uniforms (see the Params comment in shaders/softmax.wgsl). */
 export const SOFTMAX_ROWS_PARAMS = new UniformLayout('Params', [
-  ['rows', 'u32'], ['len', 'u32'], ['inner', 'u32'], ['blocks', 'u32'], ['block_len', 'u32'], ['lane_bits', 'u32'],
-  ['lane_shift', 'u32'], ['row_shift', 'u32'], ['x_off', 'u32'], ['dy_off', 'u32'], ['y_off', 'u32'],
+  ['rows', 'u32'], ['len', 'u32'], ['inner', 'u32'], ['blocks', 'u32'], ['block_len', 'u32'], ['first_block', 'u32'],
+  ['block_end', 'u32'], ['col0', 'u32'], ['lane_bits', 'u32'], ['lane_shift', 'u32'], ['row_shift', 'u32'],
+  ['x_off', 'u32'], ['dy_off', 'u32'], ['y_off', 'u32'],
 ] as const);
 
 /** The Jacobian kernel's uniforms (see shaders/softmax_jacobian.wgsl). */

@@ -47,15 +47,18 @@ const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n))
  * to the whole workgroup, or on the subgroup path (`subgroupLanes` given) up to one subgroup. On the
  * workgroup path strided rows keep min(inner, 32) rows side by side, interleaving their lanes, so
  * that neighbouring lanes read neighbouring addresses. Rows of at least 2·MIN_BLOCK columns, in a
- * dispatch with fewer than TARGET_GROUPS workgroups, are cut into blocks.
+ * dispatch with fewer than TARGET_GROUPS workgroups, are cut into blocks, and so is every row longer
+ * than `maxBlockLen` columns (one binding's worth), into blocks of at most that many.
  */
-export function planRows(len: number, inner: number, rows: number, subgroupLanes?: number): RowPlan {
+export function planRows(len: number, inner: number, rows: number, subgroupLanes?: number, maxBlockLen = Infinity): RowPlan {
   const strided = inner > 1;
   let lanes = 1;
   if (len > THREAD_ROW && !(strided && rows >= THREAD_ROWS)) {
     lanes = Math.min(SOFTMAX_WORKGROUP, nextPow2(Math.ceil(len / 4)));
     if (subgroupLanes !== undefined) lanes = Math.min(lanes, subgroupLanes);
     else if (strided) lanes = Math.min(lanes, SOFTMAX_WORKGROUP / Math.min(nextPow2(inner), 32));
+    // A block holds at least one vec4 step of every lane.
+    lanes = Math.max(1, Math.min(lanes, 2 ** Math.floor(Math.log2(Math.max(1, maxBlockLen / 4)))));
   }
   const laneBits = Math.log2(lanes);
   const slotBits = Math.log2(SOFTMAX_WORKGROUP) - laneBits;
@@ -64,7 +67,8 @@ export function planRows(len: number, inner: number, rows: number, subgroupLanes
   const maxBlocks = Math.min(SOFTMAX_WORKGROUP, Math.floor(len / Math.max(16 * lanes, MIN_BLOCK)));
   const wanted = Math.max(1, Math.min(maxBlocks, Math.ceil((TARGET_GROUPS * unitsPerGroup) / rows)));
   // Blocks start at multiples of 4·lanes, where the lanes' vec4 steps start.
-  const blockLen = wanted === 1 ? len : Math.ceil(len / wanted / (4 * lanes)) * 4 * lanes;
+  let blockLen = wanted === 1 ? len : Math.ceil(len / wanted / (4 * lanes)) * 4 * lanes;
+  if (blockLen > maxBlockLen) blockLen = Math.max(1, Math.floor(maxBlockLen / (4 * lanes))) * 4 * lanes;
   return {
     laneBits,
     laneShift: interleaved ? slotBits : 0,
@@ -104,18 +108,82 @@ export function planSlabs(
   return chunks;
 }
 
+/** One dispatch of a softmax plan: its rows, its blocks [firstBlock, blockEnd), where its bindings start. */
+export interface SoftmaxDispatch {
+  readonly rows: number;
+  readonly firstBlock: number;
+  readonly blockEnd: number;
+  /** The column the bindings start at (0 unless a row is longer than a binding). */
+  readonly col0: number;
+  /** One binding per operand, shared operands merged (see mergeShared). */
+  readonly bindings: readonly ChunkBinding[];
+}
+
+export interface SoftmaxPlan {
+  readonly rows: RowPlan;
+  /** The most rows one dispatch holds: the partial statistics are kept for that many. */
+  readonly maxRows: number;
+  /**
+   * Dispatches by group: each group runs every phase over all its dispatches before the next phase,
+   * since a phase merges the statistics of all of a row's blocks.
+   */
+  readonly groups: readonly (readonly SoftmaxDispatch[])[];
+}
+
+/**
+ * How the rows of `layout` are cut to fit bindings of `room` bytes. Whole slices of rows, several
+ * per binding, where one fits; otherwise each slice alone, its rows cut into runs of whole blocks
+ * that each fit a binding: a row longer than a binding, read in place.
+ */
+export function planSoftmax(
+  layout: AxisLayout, operands: readonly OperandPlacement[], shared: readonly boolean[], room: number, alignment: number,
+  subgroupLanes?: number,
+): SoftmaxPlan {
+  const { outer, len, inner } = layout;
+  const slab = len * inner;
+  if (4 * slab <= room - alignment + 4) {
+    const chunks = planSlabs(outer, slab, operands, room, alignment);
+    const maxRows = chunks[0]!.outerCount * inner;
+    const rows = planRows(len, inner, maxRows, subgroupLanes);
+    const groups = chunks.map((c) => [{
+      rows: c.outerCount * inner, firstBlock: 0, blockEnd: rows.blocks, col0: 0, bindings: mergeShared(c.bindings, shared, 4),
+    }]);
+    return { rows, maxRows, groups };
+  }
+  // A binding holds `columns` whole columns of a slice (each inner f32s), starting anywhere.
+  const columns = Math.floor((room - alignment + 4) / (4 * inner));
+  const rows = planRows(len, inner, inner, subgroupLanes, columns);
+  const perRun = Math.floor(columns / rows.blockLen);
+  if (perRun < 1) {
+    throw new RangeError(`planSoftmax: a block of ${rows.blockLen} columns of ${inner} f32s does not fit a ${room}-byte binding`);
+  }
+  const groups: SoftmaxDispatch[][] = [];
+  for (let o = 0; o < outer; o++) {
+    const runs: SoftmaxDispatch[] = [];
+    for (let firstBlock = 0; firstBlock < rows.blocks; firstBlock += perRun) {
+      const blockEnd = Math.min(rows.blocks, firstBlock + perRun);
+      const col0 = firstBlock * rows.blockLen;
+      const colEnd = Math.min(len, blockEnd * rows.blockLen);
+      const bindings = operands.map((p) => bindingAt(p.byteOffset + 4 * (o * len + col0) * inner, 4 * (colEnd - col0) * inner, alignment, 4));
+      runs.push({ rows: inner, firstBlock, blockEnd, col0, bindings: mergeShared(bindings, shared, 4) });
+    }
+    groups.push(runs);
+  }
+  return { rows, maxRows: inner, groups };
+}
+
 /**
  * Throws a RangeError, before anything is uploaded or written, where the device cannot hold the
  * call: a slice of whole rows (len × inner f32s) must fit one storage binding, and the Jacobians
  * (rows·len² f32s) one buffer and one binding.
  */
 export function checkSoftmaxFits(verb: string, mode: Mode, layout: AxisLayout, limits: GPUSupportedLimits): void {
-  const slab = layout.len * layout.inner;
-  if (4 * slab > limits.maxStorageBufferBindingSize - limits.minStorageBufferOffsetAlignment + 4) {
+  // A row may be longer than a binding (it is cut into blocks), but one vec4 step of one column,
+  // across the inner dimensions, must fit.
+  if (16 * layout.inner > limits.maxStorageBufferBindingSize - limits.minStorageBufferOffsetAlignment + 4) {
     throw new RangeError(
-      `${verb}: one slice along axis ${layout.axis} of shape [${layout.shape.join(',')}] is ${4 * slab} bytes ` +
-        `(${layout.len} × ${layout.inner} f32s), more than this device's maxStorageBufferBindingSize ` +
-        `${limits.maxStorageBufferBindingSize} allows`,
+      `${verb}: the dimensions after axis ${layout.axis} of shape [${layout.shape.join(',')}] hold ${layout.inner} f32s, ` +
+        `more than a quarter of this device's maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize} allows`,
     );
   }
   if (mode !== 'derivative') return;
@@ -150,21 +218,16 @@ function recordRows(
   rt: GpuRuntime, call: SoftmaxCall, name: string, mode: Mode, fromOutput: boolean, program: SoftmaxProgram,
   x: GpuTensor, dy: GpuTensor | undefined, y: GpuTensor,
 ): void {
-  const { device } = rt;
   const { verb, layout } = call;
-  const limits = device.limits;
-  const slab = layout.len * layout.inner;
   const withDy = program.readsDy;
   const operands = [x, y, ...(withDy ? [dy!] : [])];
   const placements = operands.map((t) => ({ byteOffset: t.byteOffset, bufferSize: t.buffer.size }));
   // Inputs in y's buffer (in place, or elsewhere in an arena) are read through y's binding.
   const shared = operands.map((t) => t.buffer === y.buffer);
-  const chunks = planSlabs(
-    layout.outer, slab, placements, limits.maxStorageBufferBindingSize - sharedSpread(placements, shared),
-    limits.minStorageBufferOffsetAlignment,
+  const { rows: plan, maxRows, groups } = planSoftmax(
+    layout, placements, shared, rt.bindingRoom(verb, sharedSpread(placements, shared)),
+    rt.device.limits.minStorageBufferOffsetAlignment, rt.subgroups ? rt.subgroupLanes : undefined,
   );
-  const chunkRows = chunks[0]!.outerCount * layout.inner;
-  const plan = planRows(layout.len, layout.inner, chunkRows, rt.subgroups ? rt.subgroupLanes : undefined);
   const xIsY = shared[0]!;
   const dyIsY = withDy && shared[2]!;
   const phases: SoftmaxVariant['phase'][] = plan.blocks > 1
@@ -172,19 +235,11 @@ function recordRows(
     : [plan.laneBits === 0 ? 'thread' : 'rows'];
   const partials = plan.blocks === 1 ? undefined : rt.createBuffer({
     label: `webgpu-activations ${name} partials`,
-    size: 16 * program.stats.length * chunkRows * plan.blocks,
+    size: 16 * program.stats.length * maxRows * plan.blocks,
     usage: GPUBufferUsage.STORAGE,
   });
   rt.record(verb, withDy ? [x, dy!] : [x], [y], call.encoder, (pass, errors) => {
-    for (const chunk of chunks) {
-      const [bx, by, bdy] = mergeShared(chunk.bindings, shared, 4);
-      const rows = chunk.outerCount * layout.inner;
-      const values = {
-        rows, len: layout.len, inner: layout.inner, blocks: plan.blocks, block_len: plan.blockLen,
-        lane_bits: plan.laneBits, lane_shift: plan.laneShift, row_shift: plan.rowShift,
-        x_off: bx!.elementOffset, dy_off: bdy?.elementOffset ?? 0, y_off: by!.elementOffset,
-      };
-      const grid = planGrid(Math.ceil((rows * plan.blocks) / plan.unitsPerGroup), rt.maxWorkgroupsPerDimension);
+    for (const group of groups) {
       for (const phase of phases) {
         const variant: SoftmaxVariant = { phase, subgroups: rt.subgroups, xIsY, dyIsY };
         const key = softmaxKey(name, mode, fromOutput, variant);
@@ -192,13 +247,22 @@ function recordRows(
           ...(xIsY ? [] : [[1, false] as const]), [2, true], ...(withDy && !dyIsY ? [[3, false] as const] : []),
           ...(partials ? [[4, true] as const] : []),
         ], errors);
-        const entries: GPUBindGroupEntry[] = [{ binding: 2, resource: { buffer: y.buffer, offset: by!.offset, size: by!.size } }];
-        if (!xIsY) entries.push({ binding: 1, resource: { buffer: x.buffer, offset: bx!.offset, size: bx!.size } });
-        if (withDy && !dyIsY) entries.push({ binding: 3, resource: { buffer: dy!.buffer, offset: bdy!.offset, size: bdy!.size } });
-        if (partials) entries.push({ binding: 4, resource: { buffer: partials } });
         pass.setPipeline(pipeline);
-        rt.setBindGroup(pass, key, bindLayout, y.buffer, SOFTMAX_ROWS_PARAMS, values, entries, errors);
-        pass.dispatchWorkgroups(grid.x, grid.y);
+        for (const d of group) {
+          const [bx, by, bdy] = d.bindings;
+          const entries: GPUBindGroupEntry[] = [{ binding: 2, resource: { buffer: y.buffer, offset: by!.offset, size: by!.size } }];
+          if (!xIsY) entries.push({ binding: 1, resource: { buffer: x.buffer, offset: bx!.offset, size: bx!.size } });
+          if (withDy && !dyIsY) entries.push({ binding: 3, resource: { buffer: dy!.buffer, offset: bdy!.offset, size: bdy!.size } });
+          if (partials) entries.push({ binding: 4, resource: { buffer: partials } });
+          rt.setBindGroup(pass, key, bindLayout, y.buffer, SOFTMAX_ROWS_PARAMS, {
+            rows: d.rows, len: layout.len, inner: layout.inner, blocks: plan.blocks, block_len: plan.blockLen,
+            first_block: d.firstBlock, block_end: d.blockEnd, col0: d.col0,
+            lane_bits: plan.laneBits, lane_shift: plan.laneShift, row_shift: plan.rowShift,
+            x_off: bx!.elementOffset, dy_off: bdy?.elementOffset ?? 0, y_off: by!.elementOffset,
+          }, entries, errors);
+          const grid = planGrid(Math.ceil((d.rows * (d.blockEnd - d.firstBlock)) / plan.unitsPerGroup), rt.maxWorkgroupsPerDimension);
+          pass.dispatchWorkgroups(grid.x, grid.y);
+        }
       }
     }
   });

@@ -40,6 +40,7 @@ describe('a training-style loop: upload, three ops, read, destroy everything', (
     const after = memory(lib.stats());
     expect(after.pooledBuffers).toBe(4); // x, a, b, c, each back in the pool
     for (let i = 1; i < 10_000; i++) await iteration(i === 1 || i === 9_999);
+    console.log(`n = ${n}: stats() after iteration 1 ${JSON.stringify(after)}, after 10 000 ${JSON.stringify(memory(lib.stats()))}`);
     expect(memory(lib.stats())).toEqual(after);
     lib.destroy();
   });

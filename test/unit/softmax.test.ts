@@ -6,7 +6,7 @@ import { SOFTMAX, compensatedSum, resolveLayout, resolveParams, resolveSource } 
 import { softmaxKernelBody, softmaxKey, softmaxShader } from '../../src/gpu/kernels.js';
 import { reference } from '../../src/numerics/reference.js';
 import { SOFTMAX_WORKGROUP } from '../../src/gpu/kernels.js';
-import { planRows, planSlabs } from '../../src/gpu/softmax.js';
+import { planRows, planSlabs, planSoftmax } from '../../src/gpu/softmax.js';
 import { checkBounds } from '../../src/numerics/verify.js';
 
 const close = (got: ArrayLike<number>, want: number[], rel = 1e-15) => {
@@ -245,6 +245,48 @@ describe('planSlabs', () => {
 
   test('a slice larger than a binding is a RangeError', () => {
     expect(() => planSlabs(1, 5000, [op(0)], 16384, 256)).toThrow(RangeError);
+  });
+});
+
+describe('planSoftmax: rows longer than a binding', () => {
+  const op = (byteOffset: number) => ({ byteOffset, bufferSize: 1 << 30 });
+
+  test.each([
+    // [outer, len, inner, operand offsets (bytes), binding room]
+    [1, 57347, 1, [0, 4], 65536], // one row of 3.5 bindings, y at an offset that is not aligned
+    [2, 57347, 1, [0, 0], 65536],
+    [1, 20000, 3, [8, 64], 65536], // a strided axis: columns of 3 f32s
+    [3, 10000, 7, [0, 0], 16384],
+  ] as const)('outer %i, len %i, inner %i: runs of whole blocks cover every block once, each within one binding', (outer, len, inner, offsets, room) => {
+    const layout = resolveLayout('softmax', { shape: [outer, len, inner], axis: 1 }, outer * len * inner);
+    const { rows, maxRows, groups } = planSoftmax(layout, offsets.map(op), [false, false], room, 256);
+    expect(rows.blocks).toBeGreaterThan(1);
+    expect(maxRows).toBe(inner);
+    expect(groups).toHaveLength(outer); // one outer slice per group
+    groups.forEach((runs, o) => {
+      let next = 0;
+      for (const run of runs) {
+        expect(run.firstBlock).toBe(next); // in order, no gap, no overlap
+        next = run.blockEnd;
+        expect(run.rows).toBe(inner);
+        expect(run.col0).toBe(run.firstBlock * rows.blockLen);
+        const colEnd = Math.min(len, run.blockEnd * rows.blockLen);
+        run.bindings.forEach((b, k) => {
+          const first = offsets[k]! + 4 * (o * len + run.col0) * inner;
+          expect(b.offset % 256).toBe(0);
+          expect(b.offset + 4 * b.elementOffset).toBe(first);
+          expect(b.offset + b.size).toBe(first + 4 * (colEnd - run.col0) * inner);
+          expect(b.size).toBeLessThanOrEqual(room);
+        });
+      }
+      expect(next).toBe(rows.blocks);
+    });
+  });
+
+  test('rows that fit take the slab path: one group per chunk, all blocks at once', () => {
+    const layout = resolveLayout('softmax', { shape: [64, 1024] }, 64 * 1024);
+    const plan = planSoftmax(layout, [op(0), op(0)], [false, false], 1 << 20, 256);
+    expect(plan.groups).toEqual([[expect.objectContaining({ rows: 64, firstBlock: 0, blockEnd: plan.rows.blocks, col0: 0 })]]);
   });
 });
 
