@@ -4,6 +4,7 @@
 // - wall: the loop, then until the queue has finished the work (onSubmittedWorkDone).
 // Contenders, all on the same device and the same data:
 // - ours: the library as documented (batched into one submit per task);
+// - ours, new output each call: each output destroyed at once, as tfjs's loop does with its tensors;
 // - ours, flush per call: act.flush() after every call — what a caller's own submit between two
 //   library calls costs (every library call then has its own submit);
 // - ours, caller's encoder: every call recorded into one encoder the caller submits;
@@ -21,7 +22,8 @@ export interface OverheadConfig {
   readonly tfjs: boolean;
 }
 
-export type OverheadLabel = 'ours' | 'ours, flush per call' | 'ours, caller\'s encoder' | 'user dispatch' | 'tfjs';
+export type OverheadLabel =
+  | 'ours' | 'ours, new output each call' | 'ours, flush per call' | 'ours, caller\'s encoder' | 'user dispatch' | 'tfjs';
 
 export interface OverheadRow {
   readonly n: number;
@@ -94,6 +96,8 @@ export async function runOverhead(act: Activations, config: OverheadConfig, prog
     const tfInput = tf.tensor({ buffer: x.buffer }, [n], 'float32');
     const contenders: [OverheadLabel, LoopSetup][] = [
       ['ours', { prepare: () => ({ call: () => act.forward('relu', x, { out: y }) }) }],
+      // tfjs's pattern: a new output each call, destroyed at once (no chain through one buffer).
+      ['ours, new output each call', { prepare: () => ({ call: () => act.forward('relu', x).destroy() }) }],
       ['ours, flush per call', {
         prepare: () => ({
           call: () => {

@@ -71,8 +71,7 @@ export function resolveCall(
     if (out !== undefined) throw new TypeError(`${verb}: out is only for GpuTensor inputs`);
     if (encoder !== undefined) throw new TypeError(`${verb}: encoder is only for GpuTensor inputs`);
   }
-  const base = { mode, name, verb, from, out, encoder };
-  if (act.kind === 'elementwise') return { ...base, kind: 'elementwise', act, params };
+  if (act.kind === 'elementwise') return { kind: 'elementwise', mode, name, verb, from, out, encoder, act, params };
   const layout = resolveLayout(name, options, x.length);
   checkSoftmaxFits(verb, mode, layout, device.limits);
   if (mode === 'derivative' && out !== undefined) {
@@ -83,7 +82,7 @@ export function resolveCall(
       );
     }
   }
-  return { ...base, kind: 'softmax', act, layout };
+  return { kind: 'softmax', mode, name, verb, from, out, encoder, act, layout };
 }
 
 /**
@@ -93,11 +92,14 @@ export function resolveCall(
  */
 export function checkOperands(call: Call, operands: Operands, device: GPUDevice): void {
   const { verb } = call;
-  for (const [what, t] of [['x', operands.x], ['dy', operands.dy], ['out', operands.out]] as const) {
-    if (t === undefined) continue;
-    t.assertUsable(`${verb}: ${what}`);
+  const usable = (what: string, t: GpuTensor | undefined) => {
+    if (t === undefined) return;
+    t.assertUsable(verb, what);
     if (t.device !== device) throw new TypeError(`${verb}: ${what} belongs to another Activations' GPUDevice`);
-  }
+  };
+  usable('x', operands.x);
+  usable('dy', operands.dy);
+  usable('out', operands.out);
   const { x, out } = operands;
   // The Jacobians have their own length, and are written after x was read into a temporary.
   if (out === undefined || (call.kind === 'softmax' && call.mode === 'derivative')) return;

@@ -140,11 +140,6 @@ export class BindGroupCache {
     return group.use(errors);
   }
 
-  /** Drops the bind groups that write `output` (about to be destroyed or reused). */
-  forget(output: GPUBuffer): void {
-    this.byOutput.delete(output);
-  }
-
   private id(o: object): number {
     let id = this.ids.get(o);
     if (id === undefined) this.ids.set(o, (id = this.nextId++));

@@ -243,7 +243,6 @@ export class GpuRuntime implements TensorOwner {
    * work recorded into the caller's `encoder`, the caller's submit of it.
    */
   retire(buffer: GPUBuffer, encoder: GPUCommandEncoder | undefined): void {
-    this.bindGroups.forget(buffer);
     const destroy = () => this.buffers.destroy(buffer);
     if (encoder) this.queue.afterCallerSubmit(encoder, destroy);
     else this.queue.afterSubmit(destroy);
@@ -255,9 +254,12 @@ export class GpuRuntime implements TensorOwner {
     this.releaseBuffer(buffer);
   }
 
-  /** Returns a tensor's buffer to the pool once the pending work that may use it is submitted. */
+  /**
+   * Returns a tensor's buffer to the pool once the pending work that may use it is submitted. Its
+   * bind groups stay cached: the next tensor that takes the buffer binds it the same way. (Those of
+   * a destroyed buffer go with it: the cache holds them weakly, by buffer.)
+   */
   private releaseBuffer(buffer: GPUBuffer): void {
-    this.bindGroups.forget(buffer);
     this.queue.afterSubmit(() => {
       if (this.closedBy || this.unusable.has(buffer)) this.buffers.destroy(buffer);
       else this.outputs.put(buffer);
@@ -319,18 +321,22 @@ export class GpuRuntime implements TensorOwner {
   }
 
   /**
-   * Sets the bind group of `entries` plus binding 0: `layout`'s uniform values at their slot, as a
-   * dynamic offset.
+   * Sets the bind group of `entries` plus binding 0, `uniforms`' values at their slot (a dynamic
+   * offset). `entries` is the caller's new array: binding 0 is added to it.
    */
   setBindGroup<F extends string>(
     pass: GPUComputePassEncoder, label: string, bindLayout: GPUBindGroupLayout, output: GPUBuffer,
-    uniforms: UniformLayout<F>, values: Readonly<Record<F, number>>, entries: readonly GPUBindGroupEntry[],
+    uniforms: UniformLayout<F>, values: Readonly<Record<F, number>>, entries: GPUBindGroupEntry[],
     errors: Promise<Error | undefined>[],
   ): void {
     const slot = uniforms.slot(this.uniforms, values, errors);
-    const all = [{ binding: 0, resource: { buffer: slot.buffer, offset: 0, size: uniforms.bytes } }, ...entries];
-    pass.setBindGroup(0, this.bindGroups.get(label, bindLayout, output, all, errors), [slot.offset]);
+    entries.push(slot.entry);
+    // The typed-array form: no JavaScript array to convert per call.
+    this.dynamicOffset[0] = slot.offset;
+    pass.setBindGroup(0, this.bindGroups.get(label, bindLayout, output, entries, errors), this.dynamicOffset, 0, 1);
   }
+
+  private readonly dynamicOffset = new Uint32Array(1);
 
   /**
    * Records one op: into the caller's `encoder` when given, else into the device's pending batch.

@@ -92,10 +92,15 @@ export class GpuTensor {
     this.owner.release(this);
   }
 
-  /** @internal Throws if the tensor was destroyed or its buffer is known to be unusable. */
-  assertUsable(use: string): void {
-    if (this.destroyed) throw new Error(`${use}: the tensor (${this.length} elements) was destroyed`);
-    const failure = this.check?.failure;
-    if (failure) throw new TypeError(`${use}: ${failure.message}`, { cause: failure });
+  /**
+   * @internal Throws if the tensor was destroyed or its buffer is known to be unusable; the message
+   * starts with `use` and, if given, the operand's name (`forward(relu): x`).
+   */
+  assertUsable(use: string, operand?: string): void {
+    if (!this.destroyed && this.check?.failure === undefined) return;
+    const where = operand === undefined ? use : `${use}: ${operand}`;
+    if (this.destroyed) throw new Error(`${where}: the tensor (${this.length} elements) was destroyed`);
+    const failure = this.check!.failure!;
+    throw new TypeError(`${where}: ${failure.message}`, { cause: failure });
   }
 }

@@ -7,8 +7,6 @@ import type { BufferLedger } from './device.js';
 export type UniformType = 'u32' | 'f32';
 
 export class UniformLayout<Field extends string = string> {
-  private readonly index: ReadonlyMap<string, number>;
-
   constructor(
     /** The WGSL struct's name. */
     readonly struct: string,
@@ -17,8 +15,7 @@ export class UniformLayout<Field extends string = string> {
     if (fields.length === 0 || fields.length > UNIFORM_SLOT / 4) {
       throw new RangeError(`UniformLayout ${struct}: ${fields.length} fields; expected 1 to ${UNIFORM_SLOT / 4}`);
     }
-    this.index = new Map(fields.map(([name], i) => [name, i]));
-    if (this.index.size !== fields.length) throw new RangeError(`UniformLayout ${struct}: a field name repeats`);
+    if (new Set(fields.map(([name]) => name)).size !== fields.length) throw new RangeError(`UniformLayout ${struct}: a field name repeats`);
   }
 
   /** Bytes the binding takes: WGSL rounds a uniform struct up to 16 bytes. */
@@ -32,24 +29,20 @@ export class UniformLayout<Field extends string = string> {
   }
 
   /**
-   * The slot holding `values`, every field given (a missing or unknown one throws); `errors` as for
-   * Made.use.
+   * The slot holding `values`, every field given (a missing one throws); `errors` as for Made.use.
+   * Fields are read by name, in the layout's order.
    */
   slot(slots: UniformSlots, values: Readonly<Record<Field, number>>, errors: Promise<Error | undefined>[]): UniformSlot {
     const { u32, f32 } = slots;
-    let given = 0;
-    for (const name in values) {
-      const i = this.index.get(name);
-      if (i === undefined) throw new RangeError(`UniformLayout ${this.struct}: no field ${name}`);
-      if (this.fields[i]![1] === 'u32') u32[i] = values[name];
-      else f32[i] = values[name];
-      given++;
+    const { fields } = this;
+    for (let i = 0; i < fields.length; i++) {
+      const [name, type] = fields[i]!;
+      const value = values[name];
+      if (value === undefined) throw new RangeError(`UniformLayout ${this.struct}: no value for ${name}`);
+      if (type === 'u32') u32[i] = value;
+      else f32[i] = value;
     }
-    if (given !== this.fields.length) {
-      const missing = this.fields.map(([name]) => name).filter((name) => !(name in values));
-      throw new RangeError(`UniformLayout ${this.struct}: no value for ${missing.join(', ')}`);
-    }
-    return slots.slot(this.fields.length, errors);
+    return slots.slot(fields.length, errors);
   }
 }
 
@@ -64,6 +57,8 @@ export interface UniformSlot {
   readonly buffer: GPUBuffer;
   readonly offset: number;
   readonly block: Made<GPUBuffer>;
+  /** Binding 0 of a bind group: the slot's block, as many bytes as the values take. */
+  readonly entry: GPUBindGroupEntry;
 }
 
 /**
@@ -111,7 +106,8 @@ export class UniformSlots {
         this.used = 0;
       }
       const block = this.blocks[this.blocks.length - 1]!;
-      slot = { buffer: block.value, offset: this.used++ * UNIFORM_SLOT, block };
+      const size = Math.ceil((4 * count) / 16) * 16; // WGSL rounds a uniform struct up to 16 bytes
+      slot = { buffer: block.value, offset: this.used++ * UNIFORM_SLOT, block, entry: { binding: 0, resource: { buffer: block.value, offset: 0, size } } };
       u32.fill(0, count);
       // A fresh slot: nothing pending or submitted reads it, so it need not wait for pending work.
       this.queue.writeUnbatched(slot.buffer, slot.offset, this.words);

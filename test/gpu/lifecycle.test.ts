@@ -91,7 +91,7 @@ class OpCommand implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     const xi = this.x % m.entries.length;
     const n = m.entries[xi]!.values.length;
-    const sameLength = m.entries.map((e, i) => i).filter((i) => m.entries[i]!.values.length === n);
+    const sameLength = m.entries.map((_, i) => i).filter((i) => m.entries[i]!.values.length === n);
     const dyi = sameLength[this.dy % sameLength.length]!;
     const mode = modesOf(this.name)[this.mode % modesOf(this.name).length]!;
     const outi = this.out === 'x' ? xi : this.out === 'dy' && mode === 'backward' ? dyi

@@ -3,7 +3,7 @@
 // Jacobian (whose rows·n² output keeps its RangeError), on the last axis and a strided one, on both
 // lane-merging paths, against the float64 reference with the usual contract.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Mode, SoftmaxName } from '../../src/activations/table.js';
+import type { SoftmaxName } from '../../src/activations/table.js';
 import { createActivations, type Activations } from '../../src/index.js';
 import { checkSoftmax, normal, uniform, worstRowSum } from '../../src/numerics/verify.js';
 

@@ -64,11 +64,10 @@ describe('uniform layouts: one declaration for the WGSL struct and the packing',
     expect(words).toEqual([[3, 0x3f000000, 7]]);
   });
 
-  test('a missing or unknown field, a repeated name or an empty layout is an error', () => {
+  test('a missing field, a repeated name or an empty layout is an error (TypeScript refuses an unknown field)', () => {
     const layout = new UniformLayout('P', [['n', 'u32'], ['m', 'f32']] as const);
     const slots = { u32: new Uint32Array(64), f32: new Float32Array(64), slot: () => ({}) } as unknown as UniformSlots;
     expect(() => layout.slot(slots, { n: 1 } as { n: number; m: number }, [])).toThrow('UniformLayout P: no value for m');
-    expect(() => layout.slot(slots, { n: 1, m: 2, k: 3 } as { n: number; m: number }, [])).toThrow('UniformLayout P: no field k');
     expect(() => new UniformLayout('Q', [['a', 'u32'], ['a', 'f32']])).toThrow('a field name repeats');
     expect(() => new UniformLayout('Q', [])).toThrow('0 fields');
   });
