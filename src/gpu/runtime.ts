@@ -547,4 +547,4 @@ function probePipeline(device: GPUDevice): CachedPipeline {
   return { pipeline, layout };
 }
 
-export const labelOf = (buffer: GPUBuffer): string => (buffer.label ? ` "${buffer.label}"` : '');
+const labelOf = (buffer: GPUBuffer): string => (buffer.label ? ` "${buffer.label}"` : '');
