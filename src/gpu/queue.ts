@@ -129,10 +129,10 @@ export class SharedQueue {
   afterCallerSubmit(encoder: GPUCommandEncoder, task: () => void): void {
     let tasks = this.encoderTasks.get(encoder);
     if (!tasks) {
-      this.encoderTasks.set(encoder, (tasks = []));
+      const all: (() => void)[] = (tasks = []);
+      this.encoderTasks.set(encoder, all);
       const finish = encoder.finish;
       const commandTasks = this.commandTasks;
-      const all = tasks;
       Object.defineProperty(encoder, 'finish', {
         configurable: true,
         writable: true,

@@ -301,7 +301,7 @@ describe('concurrency and ownership', () => {
     const dy = lib.tensor(uniform(777, -1, 1, 52));
     const out = lib.tensor(new Float32Array(777));
     // Batches of 1000 calls, read back after each. The first batch is the warm-up: it creates each
-    // pipeline variant and sizes the uniform pool for a 1000-dispatch batch; after it, nothing may grow.
+    // pipeline variant, bind group and uniform slot, and fills the pool; after it, nothing may grow.
     const batch = async (first: number) => {
       for (let i = first; i < first + 1000; i++) {
         const name = NAMES[i % NAMES.length]!;
