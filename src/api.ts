@@ -5,7 +5,7 @@ import type { ActivationName, Mode, ParamName, Source } from './activations/tabl
 import { checkOperands, describe, resolveCall, type Call, type Operands } from './activations/call.js';
 import { requestBestDevice } from './gpu/device.js';
 import { runElementwise } from './gpu/elementwise.js';
-import { AllocationError, GpuRuntime, type ActivationsStats, type DeviceLoss } from './gpu/runtime.js';
+import { AllocationError, GpuRuntime, labelOf, type ActivationsStats, type DeviceLoss } from './gpu/runtime.js';
 import { runSoftmax } from './gpu/softmax.js';
 import { GpuTensor } from './gpu/tensor.js';
 
@@ -159,7 +159,7 @@ export class Activations {
       );
     }
     if (!(buffer.usage & GPUBufferUsage.STORAGE)) {
-      throw new TypeError(`wrap: the buffer${buffer.label ? ` "${buffer.label}"` : ''} needs GPUBufferUsage.STORAGE`);
+      throw new TypeError(`wrap: the buffer${labelOf(buffer)} needs GPUBufferUsage.STORAGE`);
     }
     return this.rt.wrap(buffer, length, offset);
   }

@@ -272,11 +272,11 @@ export class GpuRuntime implements TensorOwner {
    */
   private createMappedBuffer(length: number): GPUBuffer {
     const bytes = padBytes(length);
-    if (bytes > this.device.limits.maxBufferSize) return this.createTensorBuffer('tensor', length, true); // its own RangeError
     try {
       return this.createTensorBuffer('tensor', length, true);
     } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
+      // Past maxBufferSize the RangeError is createTensorBuffer's own: no retry can help.
+      if (!(e instanceof RangeError) || bytes > this.device.limits.maxBufferSize) throw e;
       const error = this.outOfMemory('tensor', bytes, e);
       try {
         return this.createTensorBuffer('tensor', length, true);
@@ -547,4 +547,5 @@ function probePipeline(device: GPUDevice): CachedPipeline {
   return { pipeline, layout };
 }
 
-const labelOf = (buffer: GPUBuffer): string => (buffer.label ? ` "${buffer.label}"` : '');
+/** ` "label"` for messages, or nothing for a buffer without a label. */
+export const labelOf = (buffer: GPUBuffer): string => (buffer.label ? ` "${buffer.label}"` : '');

@@ -6,6 +6,11 @@ import type { BufferLedger } from './device.js';
 
 export type UniformType = 'u32' | 'f32';
 
+/** Bytes a uniform binding of `words` 4-byte fields takes: WGSL rounds a uniform struct up to 16. */
+function uniformBytes(words: number): number {
+  return Math.ceil((4 * words) / 16) * 16;
+}
+
 export class UniformLayout<Field extends string = string> {
   constructor(
     /** The WGSL struct's name. */
@@ -18,9 +23,9 @@ export class UniformLayout<Field extends string = string> {
     if (new Set(fields.map(([name]) => name)).size !== fields.length) throw new RangeError(`UniformLayout ${struct}: a field name repeats`);
   }
 
-  /** Bytes the binding takes: WGSL rounds a uniform struct up to 16 bytes. */
+  /** Bytes the binding takes. */
   get bytes(): number {
-    return Math.ceil((4 * this.fields.length) / 16) * 16;
+    return uniformBytes(this.fields.length);
   }
 
   /** The WGSL declaration of the struct, fields in order. */
@@ -106,8 +111,8 @@ export class UniformSlots {
         this.used = 0;
       }
       const block = this.blocks[this.blocks.length - 1]!;
-      const size = Math.ceil((4 * count) / 16) * 16; // WGSL rounds a uniform struct up to 16 bytes
-      slot = { buffer: block.value, offset: this.used++ * UNIFORM_SLOT, block, entry: { binding: 0, resource: { buffer: block.value, offset: 0, size } } };
+      const entry = { binding: 0, resource: { buffer: block.value, offset: 0, size: uniformBytes(count) } };
+      slot = { buffer: block.value, offset: this.used++ * UNIFORM_SLOT, block, entry };
       u32.fill(0, count);
       // A fresh slot: nothing pending or submitted reads it, so it need not wait for pending work.
       this.queue.writeUnbatched(slot.buffer, slot.offset, this.words);

@@ -5,20 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requestBestDevice } from '../../src/gpu/device.js';
 import { createActivations, reference, type Activations, type ActivationName } from '../../src/index.js';
-import { callerBuffer, readBuffer } from '../helpers/gpu.js';
+import { callerBuffer, countSubmits, readBuffer } from '../helpers/gpu.js';
 import { uniform } from '../../src/numerics/verify.js';
 import { takeUncaptured } from '../setup/uncaptured-errors.js';
-
-/** Counts the submits on a device's queue, every one: wrapped before any library wraps the queue. */
-function countSubmits(device: GPUDevice): { readonly count: number } {
-  const counter = { count: 0 };
-  const submit = device.queue.submit.bind(device.queue);
-  device.queue.submit = (buffers) => {
-    counter.count++;
-    submit(buffers);
-  };
-  return counter;
-}
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 

@@ -18,3 +18,17 @@ export async function readBuffer(device: GPUDevice, buffer: GPUBuffer): Promise<
   staging.destroy();
   return data;
 }
+
+/**
+ * Counts every submit on `device`'s queue. Install it before an Activations uses the device: the
+ * library submits through the queue's methods as they were when it first saw them.
+ */
+export function countSubmits(device: GPUDevice): { readonly count: number } {
+  const counter = { count: 0 };
+  const submit = device.queue.submit.bind(device.queue);
+  device.queue.submit = (buffers) => {
+    counter.count++;
+    submit(buffers);
+  };
+  return counter;
+}
