@@ -1,6 +1,6 @@
 // The benchmark's table and the issue-5 targets, from a results object (bench/results.json).
 // `node bench/report.mjs [results.json] [--markdown]` prints the table of an earlier run again.
-// `node bench/report.mjs bench/results/overhead.json --readme` rewrites the README's overhead section.
+// `node bench/report.mjs [results.json] --readme` rewrites the README's sections that the results hold.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { replaceSection } from '../scripts/readme.mjs';
 import { fileURLToPath } from 'node:url';
@@ -148,16 +148,38 @@ export function formatOverhead(results, { markdown = false } = {}) {
   return lines.join('\n');
 }
 
-/** The README's overhead section, from the results of a run that has one: the run, the table, the verdicts. */
-export function overheadSection(results) {
+/** "adapter **google / swiftshader**, **Chromium 156… headless**": where a run ran, for the README. */
+function ranOn(results) {
   const a = results.adapter;
   const browser = (results.browser ?? results.userAgent).replace(/ \(headless.*/, ' headless');
+  return `adapter **${[a.vendor, a.architecture].filter(Boolean).join(' / ')}**, **${browser}**`;
+}
+
+/** The README's overhead section, from the results of a run that has one: the run, the table, the verdicts. */
+export function overheadSection(results) {
   return [
-    `\`npm run bench -- --overhead-only --out bench/results/overhead.json\` on ${results.date.slice(0, 10)}: adapter ` +
-      `**${[a.vendor, a.architecture].filter(Boolean).join(' / ')}**, **${browser}**, tfjs-core ${results.versions['@tensorflow/tfjs-core']}.`,
+    `\`npm run bench\` on ${results.date.slice(0, 10)}: ${ranOn(results)}, tfjs-core ${results.versions['@tensorflow/tfjs-core']}.`,
     '',
     formatOverhead(results, { markdown: true }),
   ].join('\n');
+}
+
+/** The README's throughput section: the run, then its table. */
+export function benchSection(results) {
+  return [
+    `Produced by \`npm run bench\` on ${results.date.slice(0, 10)} (${results.date.slice(11, 16)} UTC): ${ranOn(results)}, ` +
+      `timing by **${results.timing}**, ${results.samples} samples after ${results.warmups} warm-up. Raw figures: \`bench/results.json\`.`,
+    '',
+    formatTable(results, { markdown: true }),
+  ].join('\n');
+}
+
+/** The README sections a results file holds, by marker name. */
+export function readmeSections(results) {
+  return {
+    ...(results.cases.length ? { bench: benchSection(results) } : {}),
+    ...(results.overhead ? { overhead: overheadSection(results) } : {}),
+  };
 }
 
 export function describeRun(results) {
@@ -178,8 +200,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const results = JSON.parse(readFileSync(path, 'utf8'));
   if (process.argv.includes('--readme')) {
     const readme = new URL('../README.md', import.meta.url);
-    writeFileSync(readme, replaceSection(readFileSync(readme, 'utf8'), 'overhead', overheadSection(results)));
-    console.log('README.md: overhead section rewritten');
+    let text = readFileSync(readme, 'utf8');
+    const sections = readmeSections(results);
+    for (const [name, body] of Object.entries(sections)) text = replaceSection(text, name, body);
+    writeFileSync(readme, text);
+    console.log(`README.md: rewrote ${Object.keys(sections).join(', ')}`);
   } else {
     const markdown = process.argv.includes('--markdown');
     console.log(`${describeRun(results)}\n\n${formatTable(results, { markdown })}`);

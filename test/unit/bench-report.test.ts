@@ -1,8 +1,8 @@
 // The benchmark report: the overhead verdicts against issue 16's targets, and the README section
-// generated from a committed run (so the README cannot drift from bench/results/overhead.json).
+// generated from the committed full run (so the README cannot drift from bench/results.json).
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { overheadSection, overheadVerdicts } from '../../bench/report.mjs';
+import { overheadVerdicts, readmeSections } from '../../bench/report.mjs';
 import { replaceSection } from '../../scripts/readme.mjs';
 
 const row = (label: string, cpuUs: number, wallUs: number, n = 256) => ({ n, label, cpuUs, wallUs });
@@ -33,9 +33,11 @@ describe('README sections', () => {
     expect(() => replaceSection('no markers', 'x', 'new')).toThrow('no <!-- x:start --> … <!-- x:end --> markers');
   });
 
-  test('the overhead section is the one generated from bench/results/overhead.json (node bench/report.mjs bench/results/overhead.json --readme)', () => {
-    const results = JSON.parse(readFileSync(new URL('../../bench/results/overhead.json', import.meta.url), 'utf8'));
+  test.each(['bench', 'overhead'] as const)('the %s section is the one generated from bench/results.json (node bench/report.mjs --readme)', (name) => {
+    const results = JSON.parse(readFileSync(new URL('../../bench/results.json', import.meta.url), 'utf8'));
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    expect(readme).toBe(replaceSection(readme, 'overhead', overheadSection(results)));
+    const section = readmeSections(results)[name];
+    expect(section, `bench/results.json has no ${name} figures`).toBeDefined();
+    expect(readme).toBe(replaceSection(readme, name, section!));
   });
 });
