@@ -29,52 +29,79 @@ fn leaky_relu_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
 }
 
 // min(z, 0) as a select: cheaper on the software adapter, and it keeps -0 for a negative subnormal
-// z there (min flushed it to +0, so elu(-1e-44) was +0).
+// z there (min flushed it to +0, so elu(-1e-44) was +0). NaN takes the z <= 0 branch and stays NaN.
 fn elu_forward(z: vec4<f32>, alpha: f32) -> vec4<f32> {
   let neg = alpha * expm1_nonpositive(select(z, vec4(0.0), z > vec4(0.0)));
-  return keep_nan(select(neg, z, z > vec4(0.0)), z, z);
+  return select(neg, z, z > vec4(0.0));
 }
 
-fn elu_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
-  // alpha · e^z as (alpha's mantissa · m) · 2^(alpha's exponent + e): no underflow before dy joins.
-  let a = frexp(alpha);
-  let ez = exp_parts(select(z, vec4(0.0), z > vec4(0.0)));
-  let neg = mul_scaled(dy, a.fract * ez.m, a.exp + ez.e);
-  return keep_nan(select(neg, dy, z > vec4(0.0)), z, dy);
+// The backward kernels form dy·f'(z) as (dy·g)·g with g = √f'(z), so that each product lies between
+// dy and the result: nothing overflows or underflows before the result itself does. g is built from
+// e^(a/2), half the exponent's argument. Where g would fall below 2^-44 ("cold", a region where only
+// a huge dy leaves a normal result), its exponent is shifted up by 32 binades (g·2^32 < 2^-12: the
+// products still shrink from dy), and the result scaled back by 2^-64 at the end: g itself then stays
+// normal wherever the result can be normal. The last factor is 0 for an infinite z, where f' is
+// exactly 0 (so ∞·f' is NaN, as 0·∞).
+
+const COLD_SHIFT: i32 = 32;
+const COLD_SCALE: f32 = 5.421010862e-20; // 2^-64
+// Where e^a < 2^-44.
+const COLD_ARG: f32 = -31.0;
+// Below this a, e^a·2^COLD_SHIFT would leave the normal range (k + 32 < −125): e^a's split is clamped there.
+const COLD_FLOOR: f32 = -108.0;
+
+// The last factor: 1, 2^-64 where cold, 0 where the exp's argument is −∞ (its bits are 0xff800000).
+fn backward_scale(cold: vec4<bool>, a: vec4<f32>) -> vec4<f32> {
+  return select(select(vec4(1.0), vec4(COLD_SCALE), cold), vec4(0.0), bitcast<vec4<u32>>(a) == vec4(0xff800000u));
+}
+
+// elu' = α·eᶻ for z <= 0, as (dy·g)·g with g = √α·e^(z/2). √α = m·2^e (m in [1, 2)) comes from the
+// host, so its exponent joins 2^k's bits. Constants from the host (hostConstants in the table):
+//   sqrt_alpha_m, m;  shift, e, and cold_shift, e + 64;  cold_z, the z below which g < 2^-64;
+//   floor, the clamp of z/2 that keeps the shifted 2^k normal.
+fn elu_backward(z: vec4<f32>, dy: vec4<f32>, sqrt_alpha_m: f32, shift: i32, cold_shift: i32, cold_z: f32, floor: f32) -> vec4<f32> {
+  let pos = z > vec4(0.0);
+  let cold = z < vec4(cold_z);
+  let e = exp_split(0.5 * select(z, vec4(0.0), pos), floor);
+  let g = (sqrt_alpha_m * (1.0 + e.q)) * pow2_shifted(e.t, select(vec4(shift), vec4(cold_shift), cold));
+  return select(((dy * g) * g) * backward_scale(cold, z), dy, pos);
 }
 
 fn sigmoid_forward(z: vec4<f32>) -> vec4<f32> {
   // e = e^-|z| <= 1 never overflows; each sign gets the form without cancellation.
-  let e = exp_accurate(-abs(z));
-  return keep_nan(select(e / (1.0 + e), 1.0 / (1.0 + e), z >= vec4(0.0)), z, z);
+  let e = exp_nonpositive(-abs(z));
+  let d = 1.0 / (1.0 + e);
+  return select(e * d, d, z >= vec4(0.0));
 }
 
+// σ'(z) = e/(1 + e)² with e = e^-|z| = h², h = e^(-|z|/2): g = h/(1 + e). In the cold region h·2^64 is
+// below 2^-12, so h² is below half an ULP of 1 and 1 + h² is 1, as 1 + e is.
 fn sigmoid_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  // σ'(z) = e / (1 + e)^2 with e = e^-|z|; s(1 - s) would lose all relative accuracy for z > 16.
-  let ep = exp_parts(-abs(z));
-  let e = scale2(ep.m, ep.e);
-  return keep_nan(mul_scaled(dy, ep.m / ((1.0 + e) * (1.0 + e)), ep.e), z, dy);
-}
-
-// -2|z| without overflow: -inf only for infinite z, so that exp_parts gives tanh'(z) = 0 exactly there
-// and a tiny positive value (not 0) for a finite z near FLT_MAX.
-fn minus_2_abs(z: vec4<f32>) -> vec4<f32> {
-  return select(-2.0 * min(abs(z), vec4(1000.0)), -abs(z), is_inf(z));
+  let a = -0.5 * abs(z);
+  let cold = a < vec4(COLD_ARG);
+  let e = exp_split(a, COLD_FLOOR);
+  let s = pow2_shifted(e.t, select(vec4(0), vec4(COLD_SHIFT), cold));
+  let h = s * (1.0 + e.q);
+  let g = h / (1.0 + h * h);
+  return ((dy * g) * g) * backward_scale(cold, a);
 }
 
 fn tanh_forward(z: vec4<f32>) -> vec4<f32> {
   // tanh|z| = (1 - e) / (1 + e) with e = e^-2|z|, written with expm1 so it does not cancel near 0.
-  // The built-in tanh returns NaN for |z| > ~88 on the software adapter.
-  let em1 = expm1_nonpositive(minus_2_abs(z));
-  return keep_nan(with_sign_of(-em1 / (2.0 + em1), z), z, z);
+  // The built-in tanh returns NaN for |z| > ~88 on the software adapter. −2|z| may be −∞: expm1 is −1.
+  let em1 = expm1_nonpositive(-2.0 * abs(z));
+  return with_sign_of(-em1 / (2.0 + em1), z);
 }
 
+// tanh'(z) = 4e/(1 + e)² with e = e^-2|z| = h², h = e^-|z|: g = 2h/(1 + e), cold as for sigmoid.
 fn tanh_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  // tanh'(z) = 4e / (1 + e)^2 with e = e^-2|z|. The factor 4 goes into the exponent: 4e as a float
-  // would flush near |z| = 44 while tanh'(z) is still a normal number.
-  let ep = exp_parts(minus_2_abs(z));
-  let e = scale2(ep.m, ep.e);
-  return keep_nan(mul_scaled(dy, ep.m / ((1.0 + e) * (1.0 + e)), ep.e + vec4(2)), z, dy);
+  let a = -abs(z);
+  let cold = a < vec4(COLD_ARG);
+  let e = exp_split(a, COLD_FLOOR);
+  let s = pow2_shifted(e.t, select(vec4(0), vec4(COLD_SHIFT), cold));
+  let h = s * (1.0 + e.q);
+  let g = (h + h) / (1.0 + h * h);
+  return ((dy * g) * g) * backward_scale(cold, a);
 }
 
 // backward from the saved output y instead of z (from: 'output'): cheaper, but y's own rounding is

@@ -102,13 +102,55 @@ fn exp_accurate(x: vec4<f32>) -> vec4<f32> {
   return scale2(p.m, p.e);
 }
 
-// e^a - 1 for a <= 0 without cancellation: a Taylor polynomial near 0, e^a - 1 below -0.5 where the
-// subtraction loses at most a factor 1.6 of relative accuracy.
+// ---- The lean exp of the elementwise kernels: arguments a <= 0 (or NaN) only ----
+//
+// e^a = 2^k · (1 + q), a = k·ln 2 + r, |r| <= ln2/2, q = e^r − 1. 2^k is built from the exponent
+// bits, and the argument is clamped (with selects, which let NaN through) where k = −127 makes those
+// bits 0: so −∞ gives 0 and NaN gives NaN by plain arithmetic, with no bit tests, no frexp and no
+// two-step scaling. An exponent shift moves 2^k up by a whole number of binades where a product
+// must not underflow before its last factor joins (the backward kernels).
+
+struct ExpSplit {
+  q: vec4<f32>, // e^r − 1
+  t: vec4<i32>, // 0x4B400000 + k: the bits of k·1 + 1.5·2^23
+}
+
+// Where k = round(a·log2 e) reaches −127 (e^a < 2^-126.5, a subnormal result): 2^k's bits are 0.
+const EXP_FLOOR: f32 = -88.0;
+
+// e^a's split, the argument first clamped to >= lo (lo = EXP_FLOOR unless an exponent shift keeps
+// smaller values normal).
+fn exp_split(a: vec4<f32>, lo: f32) -> ExpSplit {
+  let ac = select(a, vec4(lo), a < vec4(lo));
+  // round(ac·log2 e) by the 1.5·2^23 trick: the low mantissa bits of t hold it.
+  let t = bitcast<vec4<i32>>(ac * LOG2E + ROUND_SHIFT);
+  let k = vec4<f32>(t - vec4(0x4B400000));
+  let r = (ac - k * LN2_HI) - k * LN2_LO;
+  // Degree 7 in r (Cephes' expf polynomial, < 1 ULP on |r| <= ln2/2). q = r + r²·P(r) keeps its
+  // relative accuracy near r = 0, which expm1 needs at k = 0.
+  let q = r + r * r * (0.500000012 + r * (0.166666655 + r * (0.0416657959 + r * (0.00833345191
+        + r * (0.00139819995 + r * 0.000198756915)))));
+  return ExpSplit(q, t);
+}
+
+// 2^(k + shift) for k + shift in [−127, 127]; 0 at −127. (t − 0x4B400000 + 127 + shift) · 2^23.
+fn pow2_shifted(t: vec4<i32>, shift: vec4<i32>) -> vec4<f32> {
+  return bitcast<vec4<f32>>(bitcast<vec4<u32>>(t + shift - vec4(0x4B400000 - 127)) * vec4(0x800000u));
+}
+
+// e^a for a <= 0: 0 below the normal range, NaN for NaN.
+fn exp_nonpositive(a: vec4<f32>) -> vec4<f32> {
+  let e = exp_split(a, EXP_FLOOR);
+  let s = pow2_shifted(e.t, vec4(0));
+  return s * (1.0 + e.q);
+}
+
+// e^a − 1 for a <= 0 as (2^k − 1) + 2^k·q: at k = 0 it is q itself, so nothing cancels near 0; for
+// k <= −1 the result is at most −0.29 and 2^k − 1 is exact. −1 at −∞, NaN for NaN.
 fn expm1_nonpositive(a: vec4<f32>) -> vec4<f32> {
-  // Written as a · (1 + a · (...)) so that -0 stays -0. Truncation error below 0.01 ULP on [-0.5, 0].
-  let small = a * (1.0 + a * (0.5 + a * (0.166666667 + a * (0.0416666667 + a * (0.00833333333
-            + a * (0.00138888889 + a * (0.000198412698 + a * (2.48015873e-05 + a * 2.75573192e-06))))))));
-  return select(exp_accurate(a) - 1.0, small, a > vec4(-0.5));
+  let e = exp_split(a, EXP_FLOOR);
+  let s = pow2_shifted(e.t, vec4(0));
+  return (s - 1.0) + s * e.q;
 }
 
 // dy · (qm · 2^qe), for qm in [0.17, 1.42], rounded once: dy's own exponent is split off with frexp so

@@ -57,8 +57,20 @@ export interface ElementwiseActivation {
     /** Parameters for which f' is a function of y at all (leakyRelu: y > 0 must mean z > 0). */
     readonly requires?: { readonly accepts: (p: Readonly<Record<string, number>>) => boolean; readonly expected: string };
   };
+  /**
+   * What a mode's WGSL function takes in place of the parameters: values computed once on the host
+   * from them (√α's mantissa and exponent, say), which would otherwise be recomputed per element.
+   * `derivative` uses backward's. Modes without an entry take the parameters in table order.
+   */
+  readonly hostConstants?: { readonly [M in 'forward' | 'backward']?: Readonly<Record<string, HostConstant>> };
   /** Call options the activation accepts besides its parameters (validated by their own resolvers). */
   readonly options?: readonly CallOption[];
+}
+
+/** A uniform computed on the host from the parameters (defaults filled in). */
+export interface HostConstant {
+  readonly type: 'f32' | 'i32';
+  readonly value: (p: Readonly<Record<string, number>>) => number;
 }
 
 /** Options of a call that are not numeric parameters: softmax's shape and axis, backward's source. */
@@ -76,6 +88,27 @@ const expBound = (a: number): number => 16 + 2 * Math.abs(a);
 // NaN must be returned explicitly: every comparison with NaN is false, so z > 0 ? z : 0 maps it to 0.
 const nanOr = (f: (z: number, p: Readonly<Record<string, number>>) => number) =>
   (z: number, p: Readonly<Record<string, number>>): number => (Number.isNaN(z) ? NaN : f(z, p));
+
+/** x = m·2^e with m in [1, 2) an f32, for finite x > 0 (the f32 mantissa rounded once). */
+export function splitF32(x: number): { m: number; e: number } {
+  let e = Math.floor(Math.log2(x));
+  if (2 ** e > x) e--;
+  else if (2 ** (e + 1) <= x) e++;
+  const m = Math.fround(x / 2 ** e);
+  return m === 2 ? { m: 1, e: e + 1 } : { m, e };
+}
+
+// elu backward's constants (shaders/activations.wgsl): dy·α·eᶻ as (dy·g)·g, g = √α·e^(z/2) = m·2^e·e^(z/2).
+const sqrtAlpha = (p: Readonly<Record<string, number>>) => splitF32(Math.sqrt(p.alpha!));
+const ELU_BACKWARD: Readonly<Record<string, HostConstant>> = {
+  sqrt_alpha_m: { type: 'f32', value: (p) => sqrtAlpha(p).m },
+  shift: { type: 'i32', value: (p) => sqrtAlpha(p).e },
+  cold_shift: { type: 'i32', value: (p) => sqrtAlpha(p).e + 32 },
+  // g < 2^-32 below −64·ln 2 − ln α; a little lower, so that g·2^32 < 1 in the whole cold region.
+  cold_z: { type: 'f32', value: (p) => -64 * Math.LN2 - Math.log(p.alpha!) - 0.01 },
+  // z/2 clamped where k + e + 32 = −125: the shifted 2^k stays normal.
+  floor: { type: 'f32', value: (p) => (-157 - sqrtAlpha(p).e) * Math.LN2 },
+};
 
 function logistic(z: number): number {
   const e = Math.exp(-Math.abs(z));
@@ -115,6 +148,7 @@ const ELEMENTWISE_TABLE = {
       },
     },
     wgsl: { forward: 'elu_forward', backward: 'elu_backward' },
+    hostConstants: { backward: ELU_BACKWARD },
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * Math.expm1(z))),
     derivative: nanOr((z, p) => (z > 0 ? 1 : positive(p.alpha! * Math.exp(z), z))),
     ulpBound: (z) => (z > 0 ? 0 : expBound(z)),

@@ -4,7 +4,7 @@
 import type { ElementwiseCall, Operands } from '../activations/call.js';
 import { mergeShared, planChunks, planDispatch, sharedSpread } from './dispatch.js';
 import {
-  SMALL_WORKGROUP_SIZE, elementsPerGroup, elementwiseKey, elementwiseParams, elementwiseShader, type ElementwiseVariant,
+  SMALL_WORKGROUP_SIZE, elementsPerGroup, elementwiseKey, elementwiseParams, elementwiseShader, functionArgs, type ElementwiseVariant,
 } from './kernels.js';
 import type { GpuRuntime } from './runtime.js';
 import type { GpuTensor } from './tensor.js';
@@ -31,7 +31,8 @@ export function runElementwise(rt: GpuRuntime, call: ElementwiseCall, { x, dy, o
     small: x.length <= SMALL_WORKGROUP_SIZE * (unit / 4),
   };
   const perGroup = elementsPerGroup(plan.vector, variant.small);
-  const uniforms = elementwiseParams(act);
+  const uniforms = elementwiseParams(act, mode, variant.fromOutput);
+  const args = Object.fromEntries(functionArgs(act, mode, variant.fromOutput).map(([k, c]) => [k, c.value(call.params)]));
   rt.record(verb, dy ? [x, dy] : [x], [y], call.encoder, (pass, errors) => {
     const { pipeline, tail, layout } = rt.pipeline(
       elementwiseKey(name, mode, variant), () => elementwiseShader(act, mode, variant),
@@ -44,7 +45,7 @@ export function runElementwise(rt: GpuRuntime, call: ElementwiseCall, { x, dy, o
       if (!variant.xIsY) entries.push({ binding: 1, resource: { buffer: x.buffer, offset: bx!.offset, size: bx!.size } });
       if (dy && !variant.dyIsY) entries.push({ binding: 3, resource: { buffer: dy.buffer, offset: bdy!.offset, size: bdy!.size } });
       const values = {
-        ...call.params, n: chunk.length, x_off: bx!.elementOffset, dy_off: bdy?.elementOffset ?? 0, y_off: by!.elementOffset,
+        ...args, n: chunk.length, x_off: bx!.elementOffset, dy_off: bdy?.elementOffset ?? 0, y_off: by!.elementOffset,
       };
       rt.setBindGroup(pass, verb, layout, y.buffer, uniforms, values, entries, errors);
       // The vec4 main entry covers the whole vec4s; the partial last one (n % 4 lanes) is the tail's.

@@ -7,7 +7,7 @@ import softmaxWgsl from '../../shaders/softmax.wgsl?raw';
 import softmaxJacobianWgsl from '../../shaders/softmax_jacobian.wgsl?raw';
 import softmaxSubgroupsWgsl from '../../shaders/softmax_subgroups.wgsl?raw';
 import softmaxWorkgroupWgsl from '../../shaders/softmax_workgroup.wgsl?raw';
-import type { ElementwiseActivation, Mode, SoftmaxActivation, SoftmaxProgram } from '../activations/table.js';
+import type { ElementwiseActivation, HostConstant, Mode, SoftmaxActivation, SoftmaxProgram } from '../activations/table.js';
 import { UniformLayout } from './uniforms.js';
 
 /** Replaces each {{KEY}} in a template; a placeholder without a value, or a value never used, throws. */
@@ -82,18 +82,32 @@ function groupShape(v: Pick<ElementwiseVariant, 'small'>): { size: number; perTh
   return v.small ? { size: SMALL_WORKGROUP_SIZE, perThread: 1 } : { size: WORKGROUP_SIZE, perThread: PER_THREAD };
 }
 
-/** The elementwise kernels' uniforms: the dispatch's size and offsets, then the activation's parameters by name. */
+/** The elementwise kernels' uniforms: the dispatch's size and offsets, then the activation's function's arguments. */
 export type ElementwiseField = 'n' | 'x_off' | 'dy_off' | 'y_off';
-const elementwiseLayouts = new WeakMap<ElementwiseActivation, UniformLayout>();
+const elementwiseLayouts = new WeakMap<ElementwiseActivation, Map<string, UniformLayout>>();
 
-export function elementwiseParams(act: ElementwiseActivation): UniformLayout {
-  let layout = elementwiseLayouts.get(act);
+/**
+ * The uniforms the WGSL function of `mode` takes after z (and dy), by name, with how each is made from
+ * the parameters: the table's host constants for the mode, else the parameters themselves.
+ * `fromOutput` functions take the parameters.
+ */
+export function functionArgs(act: ElementwiseActivation, mode: Mode, fromOutput = false): readonly (readonly [string, HostConstant])[] {
+  const constants = fromOutput ? undefined : act.hostConstants?.[mode === 'forward' ? 'forward' : 'backward'];
+  if (constants) return Object.entries(constants);
+  return Object.keys(act.params).map((name) => [name, { type: 'f32', value: (p) => p[name]! }] as const);
+}
+
+export function elementwiseParams(act: ElementwiseActivation, mode: Mode = 'forward', fromOutput = false): UniformLayout {
+  let layouts = elementwiseLayouts.get(act);
+  if (!layouts) elementwiseLayouts.set(act, (layouts = new Map()));
+  const key = `${mode}${fromOutput ? '/from-output' : ''}`;
+  let layout = layouts.get(key);
   if (!layout) {
     layout = new UniformLayout('Params', [
       ['n', 'u32'], ['x_off', 'u32'], ['dy_off', 'u32'], ['y_off', 'u32'],
-      ...Object.keys(act.params).map((name) => [name, 'f32'] as const),
+      ...functionArgs(act, mode, fromOutput).map(([name, c]) => [name, c.type] as const),
     ]);
-    elementwiseLayouts.set(act, layout);
+    layouts.set(key, layout);
   }
   return layout;
 }
@@ -119,13 +133,13 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
     throw new Error(`elementwiseShader: ${act.wgsl.backward} has no ${mode} from the output`);
   }
   const backward = v.fromOutput ? act.fromOutput!.wgsl : act.wgsl.backward;
-  const params = Object.keys(act.params).map((k) => `, params.${k}`).join('');
+  const params = functionArgs(act, mode, v.fromOutput).map(([k]) => `, params.${k}`).join('');
   const apply = mode === 'forward'
     ? `${act.wgsl.forward}(z${params})`
     : `${backward}(z, ${dy}${params})`;
   const x = load(v.xIsY ? 'y' : 'x', 'x_off');
   const kernel = fillTemplate(elementwiseWgsl, {
-    PARAMS: elementwiseParams(act).wgsl(),
+    PARAMS: elementwiseParams(act, mode, v.fromOutput).wgsl(),
     STORE: store,
     X_BINDING: v.xIsY ? '' : `@group(0) @binding(1) var<storage, read> x: array<${store}>;`,
     DY_BINDING: dyBinding,

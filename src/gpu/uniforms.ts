@@ -4,7 +4,7 @@
 import { Made, type SharedQueue } from './queue.js';
 import type { BufferLedger } from './device.js';
 
-export type UniformType = 'u32' | 'f32';
+export type UniformType = 'u32' | 'i32' | 'f32';
 
 /** Bytes a uniform binding of `words` 4-byte fields takes: WGSL rounds a uniform struct up to 16. */
 function uniformBytes(words: number): number {
@@ -44,8 +44,9 @@ export class UniformLayout<Field extends string = string> {
       const [name, type] = fields[i]!;
       const value = values[name];
       if (value === undefined) throw new RangeError(`UniformLayout ${this.struct}: no value for ${name}`);
-      if (type === 'u32') u32[i] = value;
-      else f32[i] = value;
+      // An i32's bits are its value modulo 2^32, which is what a Uint32Array stores.
+      if (type === 'f32') f32[i] = value;
+      else u32[i] = value;
     }
     return slots.slot(fields.length, errors);
   }

@@ -47,24 +47,35 @@ export interface Acceptance {
  * - NaN accepts only NaN. A non-NaN exact value never accepts NaN, and ±Infinity are never
  *   confused with each other.
  * - Where |exact| < 2^-126 (the result is subnormal, which the GPU may flush), any value of the
- *   right sign with magnitude <= 2^-126 is accepted, ±0 included.
+ *   right sign with magnitude <= 2^-126 is accepted, ±0 included, and so is the ULP interval around
+ *   exact: both rules apply, so a result just below 2^-126 may also come out `ulps` steps above it.
  * - Where the ULP interval reaches into the subnormal range, flushed values (±0) are accepted too.
  */
 export function ulpInterval(exact: number, ulps: number): Acceptance {
   if (Number.isNaN(exact)) return { contains: (v) => Number.isNaN(v), describe: 'NaN' };
+  const steps = stepsAround(exact, ulps);
   if (exact !== 0 && Math.abs(exact) < MIN_NORMAL_F32) {
     const sign = Math.sign(exact);
     return {
-      contains: (v) => !Number.isNaN(v) && Math.abs(v) <= MIN_NORMAL_F32 && (v === 0 || Math.sign(v) === sign),
-      describe: `|v| <= 2^-126 with the sign of ${exact}`,
+      contains: (v) => (!Number.isNaN(v) && Math.abs(v) <= MIN_NORMAL_F32 && (v === 0 || Math.sign(v) === sign)) ||
+        steps.contains(v),
+      describe: `|v| <= 2^-126 with the sign of ${exact}, or ${steps.describe}`,
     };
   }
+  return steps;
+}
+
+/**
+ * The f32 values within `ulps` steps of f32(exact) on the f32 line; for a normal exact value whose
+ * steps reach the subnormals, also any value below 2^-126 (flushed, ±0 included).
+ */
+function stepsAround(exact: number, ulps: number): Acceptance {
   const center = f32Ordinal(exact);
   const infOrd = f32Ordinal(Infinity);
   const lo = Math.max(center - ulps, -infOrd);
   const hi = Math.min(center + ulps, infOrd);
-  const reachesSubnormal = Math.min(Math.abs(lo), Math.abs(hi)) < f32Ordinal(MIN_NORMAL_F32) ||
-    Math.sign(lo) !== Math.sign(hi);
+  const reachesSubnormal = Math.abs(exact) >= MIN_NORMAL_F32 && (Math.min(Math.abs(lo), Math.abs(hi)) < f32Ordinal(MIN_NORMAL_F32) ||
+    Math.sign(lo) !== Math.sign(hi));
   return {
     contains: (v) => {
       if (Number.isNaN(v)) return false;

@@ -117,6 +117,9 @@ export const SPECIAL_X: readonly number[] = [
   88.7, -88.7, // where e^z overflows f32 and the built-in tanh breaks
   -103.9, // where e^z underflows past the subnormals
   1e-7, -1e-7, // tiny arguments: expm1 and tanh must not cancel
+  // Backward's g = √f' is below 2^-126 here while dy·f' is still normal for dy near FLT_MAX:
+  // tanh (88.5), sigmoid and elu with α = 1 (175.5), elu with α = 10^30 (−240).
+  88.5, -88.5, 175.5, -175.5, -240,
 ];
 
 /** Upstream gradients for backward, crossed with SPECIAL_X. */
@@ -126,6 +129,7 @@ export const SPECIAL_DY: readonly number[] = [
   0.7, -3.25, // ordinary values with full mantissas
   1e30, -1e30, // a huge dy times a derivative that is subnormal in f32 must still be right
   1e-30, // a tiny dy: the product underflows early
+  MIN_NORMAL_F32, // dy·f' with f' just below 1 is just below 2^-126 (both rules of ulpInterval apply)
   SUBNORMAL, // flushed dy
   3.4e38, // dy·f' overflows where f' > 1 (linear with m > 1)
   Infinity, -Infinity, // ∞·f' is ±∞, or NaN where f' = 0

@@ -89,6 +89,17 @@ describe('ulpInterval', () => {
     expect(ulpInterval(-1e-40, 0).contains(-MIN_NORMAL_F32)).toBe(true);
   });
 
+  test('just below 2^-126 both rules apply: the flush rule, and the ULP steps above 2^-126', () => {
+    // tanh backward at z = 1e-4, dy = 2^-126: the exact value is 2^-126·(1 − 1e-8), and the kernel's
+    // 2^-126·(1 + 2^-23), one step above 2^-126, is within its ULP bound.
+    const exact = MIN_NORMAL_F32 * (1 - 1e-8);
+    expect(ulpInterval(exact, 1).contains(next(MIN_NORMAL_F32))).toBe(true);
+    expect(ulpInterval(exact, 1).contains(next(next(MIN_NORMAL_F32)))).toBe(false);
+    expect(ulpInterval(exact, 0).contains(next(MIN_NORMAL_F32))).toBe(false);
+    expect(ulpInterval(exact, 0).contains(0)).toBe(true);
+    expect(ulpInterval(-exact, 1).contains(-next(MIN_NORMAL_F32))).toBe(true);
+  });
+
   test('a normal result whose interval reaches the subnormals also accepts the flushed ±0', () => {
     const justNormal = next(MIN_NORMAL_F32);
     expect(ulpInterval(justNormal, 4).contains(0)).toBe(true);
