@@ -121,11 +121,17 @@ const EXP_FLOOR: f32 = -88.0;
 // e^a's split, the argument first clamped to >= lo (lo = EXP_FLOOR unless an exponent shift keeps
 // smaller values normal).
 fn exp_split(a: vec4<f32>, lo: f32) -> ExpSplit {
+  return exp_split_carry(a, vec4(0.0), lo);
+}
+
+// exp_split of a + carry, carry a small correction the caller knows a is missing (the rounding error
+// of a subtraction, for softmax), ignored where a is clamped.
+fn exp_split_carry(a: vec4<f32>, carry: vec4<f32>, lo: f32) -> ExpSplit {
   let ac = select(a, vec4(lo), a < vec4(lo));
   // round(ac·log2 e) by the 1.5·2^23 trick: the low mantissa bits of t hold it.
   let t = bitcast<vec4<i32>>(ac * LOG2E + ROUND_SHIFT);
   let k = vec4<f32>(t - vec4(0x4B400000));
-  let r = (ac - k * LN2_HI) - k * LN2_LO;
+  let r = ((ac - k * LN2_HI) + select(carry, vec4(0.0), a < vec4(lo))) - k * LN2_LO;
   // q = r + r²·P(r), P of degree 4 fitted for the least maximum relative error of q on
   // |r| <= ln2/2: q and 1 + q are within 1 ULP in f32 arithmetic. The form keeps q's relative
   // accuracy near r = 0, which expm1 needs at k = 0. (P of degree 3 would leave q 8 ULP off.)
@@ -211,6 +217,13 @@ fn exp_diff(a: vec4<f32>, b: vec4<f32>) -> ExpParts {
   var p = exp_parts_carry(d.hi, carry);
   p.m = select(p.m, vec4(0.0), bitcast<vec4<u32>>(a) == vec4(0xff800000u));
   return p;
+}
+
+// e^(a − b) as exp_split's parts, for a − b <= 88 (softmax's x − m or x − r): the rounding error of
+// the subtraction goes in as the carry. 0 where a − b is −∞ or below the normal range; NaN where it is NaN.
+fn exp_diff_split(a: vec4<f32>, b: vec4<f32>) -> ExpSplit {
+  let d = exact_diff(a, b);
+  return exp_split_carry(d.hi, d.lo, EXP_FLOOR);
 }
 
 fn exp_diff1(a: f32, b: f32) -> f32 {

@@ -145,8 +145,9 @@ fn add_x(run: ptr<function, Running>, x4: vec4<f32>) {
     }
     (*run).r = top;
   }
-  let p = exp_diff(x4, vec4((*run).r));
-  let e = scale2(p.m, p.e);
+  // x = −∞ (a masked or missing element) is 0 even while r is still −∞, where x − r is NaN.
+  let p = exp_diff_split(x4, vec4((*run).r));
+  let e = select(pow2_shifted(p.t, vec4(0)) * (1.0 + p.q), vec4(0.0), bitcast<vec4<u32>>(x4) == vec4(0xff800000u));
   (*run).s = add_compensated((*run).s, (e.x + e.y) + (e.z + e.w));
 }
 
@@ -256,17 +257,17 @@ fn load_partials(w: Work, region: u32) -> vec4<f32> {
 
 // ---- Writers: one pass over the lane's elements with the row's statistics ----
 
-// y = e^(x − m) / s, formed as (mantissa / s's mantissa)·2^(exponent − s's exponent): no underflow
-// before the one rounding at the end.
+// y = e^(x − m) / s = ((1 + q)·(1/s))·2^k: 1 <= s, so (1 + q)/s is normal, and the last factor
+// scales it exactly unless y itself is below 2^-126.
 fn write_softmax(w: Work, st: vec4<f32>) {
   if (!w.live) {
     return;
   }
   let bad = not_finite(st.x);
-  let s = frexp(st.y);
+  let inv_s = 1.0 / st.y;
   for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
-    let p = exp_diff(load4_x(w, j, neg_inf()), vec4(st.x));
-    store4_y(w, j, select(scale2(p.m / s.fract, p.e - s.exp), vec4(nan()), bad));
+    let p = exp_diff_split(load4_x(w, j, neg_inf()), vec4(st.x));
+    store4_y(w, j, select(((1.0 + p.q) * inv_s) * pow2_shifted(p.t, vec4(0)), vec4(nan()), bad));
   }
 }
 
