@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { ELEMENTWISE } from '../../src/activations/table.js';
-import { elementwiseParams, elementwiseShader, fillTemplate } from '../../src/gpu/kernels.js';
+import { ELEMENTWISE, splitF32 } from '../../src/activations/table.js';
+import { elementwiseParams, elementwiseShader, fillTemplate, functionArgs } from '../../src/gpu/kernels.js';
 import { UniformLayout, type UniformSlots } from '../../src/gpu/uniforms.js';
 
 describe('fillTemplate', () => {
@@ -41,13 +41,34 @@ describe('uniform layouts: one declaration for the WGSL struct and the packing',
   });
 
   test('any number of parameters, each a field of its own', () => {
-    const two = { ...ELEMENTWISE.elu, params: { alpha: ELEMENTWISE.elu.params.alpha!, beta: ELEMENTWISE.elu.params.alpha! } };
+    const two = {
+      ...ELEMENTWISE.elu, params: { alpha: ELEMENTWISE.elu.params.alpha!, beta: ELEMENTWISE.elu.params.alpha! }, hostConstants: undefined,
+    };
     const layout = elementwiseParams(two);
     expect(layout.fields.slice(4)).toEqual([['alpha', 'f32'], ['beta', 'f32']]);
     expect(layout.bytes).toBe(32); // 6 words, rounded up to 16 bytes
     expect(elementwiseShader(two, 'backward', { vector: 'scalar', xIsY: false, dyIsY: false })).toMatch(
       /elu_backward\(z, vec4\(dy\[params.dy_off \+ i\]\), params\.alpha, params\.beta\)/,
     );
+  });
+
+  test('host constants replace the parameters of the modes that have them, and are computed from them', () => {
+    const code = elementwiseShader(ELEMENTWISE.elu, 'derivative', { vector: 'vec4', xIsY: false, dyIsY: false });
+    expect(code).toMatch(/elu_backward\(z, vec4\(1\.0\), params\.sqrt_alpha_m, params\.shift, params\.cold_shift, params\.cold_z, params\.floor\)/);
+    expect(elementwiseParams(ELEMENTWISE.elu, 'backward').fields.slice(4).map(([, type]) => type)).toEqual(['f32', 'i32', 'i32', 'f32', 'f32']);
+    const args = Object.fromEntries(functionArgs(ELEMENTWISE.elu, 'backward').map(([k, c]) => [k, c.value({ alpha: 2 ** -7 })]));
+    // √(2^-7) = 1.414…·2^-4
+    expect(args).toMatchObject({ sqrt_alpha_m: Math.fround(Math.SQRT2), shift: -4, cold_shift: 28 });
+    // from: 'output' and forward keep the parameters
+    expect(functionArgs(ELEMENTWISE.elu, 'backward', true).map(([k]) => k)).toEqual(['alpha']);
+    expect(functionArgs(ELEMENTWISE.elu, 'forward').map(([k]) => k)).toEqual(['alpha']);
+  });
+
+  test('splitF32 gives an f32 mantissa in [1, 2) and the exponent, at powers of 2 too', () => {
+    expect(splitF32(1)).toEqual({ m: 1, e: 0 });
+    expect(splitF32(2 ** -75)).toEqual({ m: 1, e: -75 });
+    expect(splitF32(3)).toEqual({ m: 1.5, e: 1 });
+    expect(splitF32(2 - 2 ** -30)).toEqual({ m: 1, e: 1 }); // the mantissa rounds up to 2
   });
 
   test('values are packed by field name, as u32 or f32 bits, whatever the order they are given in', () => {
