@@ -37,8 +37,8 @@ export function elementwiseSuite(names: readonly string[]): void {
   });
 
   describe.each(names as ElementwiseName[])('%s', (name) => {
-    test.each(MODES)('%s on the special inputs (× the special dy for backward), every parameter set', async (mode) => {
-      const { x, dy } = chosenPairs();
+    test.each(MODES)('%s on the special inputs and the entry\'s own (× the special dy for backward), every parameter set', async (mode) => {
+      const { x, dy } = chosenPairs(ELEMENTWISE[name].inputs);
       for (const params of paramSets(ELEMENTWISE[name])) {
         expectWithinContract(name, mode, params, x, dy, await run(name, mode, x, dy, params));
       }
