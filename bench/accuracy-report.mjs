@@ -9,7 +9,7 @@ export function readAccuracy(path) {
   return JSON.parse(readFileSync(path, 'utf8'), (_, v) => (v === 'Infinity' ? Infinity : v));
 }
 
-const fmt = (x) => (x === null ? '' : Number.isInteger(x) || Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? String(x) : x.toPrecision(6));
+const fmt = (x) => (x === null ? '' : String(Number(x.toPrecision(6))));
 
 /** One cell: "3 (z = -7.06)", "0", "2.1e9 (z = -12.5); 4 NaN/∞", or "n/a [k]" with a footnote. */
 function cell(m, notes) {
@@ -21,8 +21,9 @@ function cell(m, notes) {
   const ulps = m.maxUlps === Infinity ? '∞' : m.maxUlps >= 1e6 ? m.maxUlps.toExponential(1) : String(m.maxUlps);
   const at = m.maxUlps > 0 && m.x !== null ? ` (z = ${fmt(m.x)})` : '';
   const nonFinite = m.nonFinite ? `; ${m.nonFinite} NaN/∞` : '';
+  const special = m.special ? `; ${m.special} wrong at ±∞/NaN` : '';
   const failures = m.failures ? `; **${m.failures} outside the bound**` : '';
-  return `${ulps}${at}${nonFinite}${failures}`;
+  return `${ulps}${at}${nonFinite}${special}${failures}`;
 }
 
 /** The README section: how the figures were made, then one row per op. */
@@ -39,8 +40,10 @@ export function accuracySection(results) {
       `tfjs-backend-webgpu ${versions['@tensorflow/tfjs-core']}, onnxruntime-web ${versions['onnxruntime-web']} (WebGPU EP). ` +
       `Inputs, the same for every contender (${results.count} per op): ${results.inputs}.`,
     '',
-    'Largest error in ULP of the correctly rounded f32 result, and the input where it occurs; "NaN/∞" counts results ' +
-      'that are NaN or infinite where the input and the exact f32 result are finite. Peers run forward only.',
+    'Largest error in ULP of the correctly rounded f32 result over the finite inputs, and the input where it occurs; ' +
+      '"NaN/∞" counts results that are NaN or infinite where the input and the exact f32 result are finite (left out of ' +
+      'the maximum); "wrong at ±∞/NaN" counts the inputs ±∞ and NaN whose result is more than 16 ULP off the limit, or ' +
+      'not NaN. Ours is checked against its contract on every input, ±∞ and NaN included. Peers run forward only.',
     '',
     '| op | ours f | ours f′ | ours dy·f′ | tfjs f | ORT f |',
     '|---|---|---|---|---|---|',

@@ -23,6 +23,8 @@ export type Measured =
     readonly x: number | null;
     /** Results that are NaN or ±∞ where the input is finite and the exact f32 result is finite. */
     readonly nonFinite: number;
+    /** Inputs ±∞ and NaN whose result is more than 16 ULP off the limit, or not NaN for NaN. */
+    readonly special: number;
     /** Ours only: results outside the contract, and the bound at the worst input. */
     readonly failures?: number;
     readonly bound?: number;
@@ -65,24 +67,32 @@ function inputsFor(name: ElementwiseName): Float32Array {
   return Float32Array.from([...sweep, ...random, ...SPECIAL_X, ...(ELEMENTWISE[name].inputs ?? [])]);
 }
 
-/** The plain measure, for peers: max ULP over all inputs (either reading of a subnormal input), and non-finite results. */
+/**
+ * The plain measure, for peers: over finite inputs, the largest error in ULP (either reading of a
+ * subnormal input) among results that are not wrongly NaN or ±∞, which are counted apart; over the
+ * inputs ±∞ and NaN, how many results are off the limit (or not NaN) by more than 16 ULP.
+ */
 function measure(name: ElementwiseName, params: Readonly<Record<string, number>>, x: Float32Array, got: Float32Array): Measured {
   const exact = exactElement(ELEMENTWISE[name], 'forward', resolveParams(name, params));
   let maxUlps = 0;
   let at: number | null = null;
   let nonFinite = 0;
+  let special = 0;
   for (let i = 0; i < x.length; i++) {
     const xi = x[i]!;
     const g = got[i]!;
     let ulps = Infinity;
     for (const fx of flushCandidates(xi)) ulps = Math.min(ulps, measuredUlps(g, exact(fx)));
-    if (Number.isFinite(xi) && !Number.isFinite(g) && Number.isFinite(Math.fround(exact(xi)))) nonFinite++;
-    if (ulps > maxUlps) {
+    if (!Number.isFinite(xi)) {
+      if (ulps > 16) special++;
+    } else if (!Number.isFinite(g) && Number.isFinite(Math.fround(exact(xi)))) {
+      nonFinite++;
+    } else if (ulps > maxUlps) {
       maxUlps = ulps;
       at = xi;
     }
   }
-  return { status: 'ok', maxUlps, x: at, nonFinite };
+  return { status: 'ok', maxUlps, x: at, nonFinite, special };
 }
 
 function countNonFinite(name: ElementwiseName, mode: Mode, params: object, x: Float32Array, dy: Float32Array, got: Float32Array): number {
@@ -97,10 +107,11 @@ function countNonFinite(name: ElementwiseName, mode: Mode, params: object, x: Fl
 async function ours(act: Activations, name: ElementwiseName, mode: Mode, params: object, x: Float32Array, dy: Float32Array): Promise<Measured> {
   const got = mode === 'forward' ? await act.forward(name, x, params)
     : mode === 'derivative' ? await act.derivative(name, x, params) : await act.backward(name, x, dy, params);
+  // The contract's checker: every result, ±∞ and NaN inputs included, against the entry's bound.
   const r = checkElementwise(name, mode, params, x, mode === 'backward' ? dy : undefined, got);
   return {
     status: 'ok', maxUlps: r.maxUlps, x: r.worst?.x ?? null, nonFinite: countNonFinite(name, mode, params, x, dy, got),
-    failures: r.failureCount, bound: r.worst?.bound ?? 0,
+    special: 0, failures: r.failureCount, bound: r.worst?.bound ?? 0,
   };
 }
 
