@@ -22,10 +22,27 @@ interface Curves {
   readonly refDf: Float64Array;
 }
 
-/** Builds the cards at once, so the page keeps its layout; they compute once `start` gives them a GPU. */
-export function mountPlots(grid: HTMLElement): { start: (act: Activations) => void } {
-  const cards = ELEMENTWISE_NAMES.map(plotCard);
-  grid.append(...cards.map((c) => c.element));
+/** The groups of plots, in order: the six classic activations first, then those of modern networks. */
+const GROUPS = [
+  { group: 'classic', title: 'Classic', id: 'plots-classic' },
+  { group: 'modern', title: 'Modern networks: GELU, SiLU, Mish, softplus and the hard-* family', id: 'plots-modern' },
+] as const;
+
+/**
+ * Builds the cards at once, group by group (the table's `group`; none means classic), so the page
+ * keeps its layout; they compute once `start` gives them a GPU.
+ */
+export function mountPlots(container: HTMLElement): { start: (act: Activations) => void } {
+  const cards = GROUPS.map(({ group, title, id }) => {
+    const names = ELEMENTWISE_NAMES.filter((name) => (ELEMENTWISE[name].group ?? 'classic') === group);
+    const groupCards = names.map(plotCard);
+    if (groupCards.length) {
+      container.append(h('section', { class: 'plot-group', id, 'aria-label': title },
+        h('h3', { class: 'plot-group-title' }, title),
+        h('div', { class: 'plot-grid' }, ...groupCards.map((c) => c.element))));
+    }
+    return groupCards;
+  }).flat();
   return { start: (act) => cards.forEach((c) => c.start(act)) };
 }
 
@@ -122,7 +139,7 @@ function plotCard(name: ElementwiseName): { element: HTMLElement; start: (act: A
   const element = h(
     'article',
     { class: 'card plot-card', id: `plot-${name}`, 'data-activation': name },
-    h('h3', {}, ELEMENTWISE[name].display),
+    h('h4', {}, ELEMENTWISE[name].display),
     h(
       'p',
       { class: 'formula' },
