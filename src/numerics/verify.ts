@@ -111,6 +111,7 @@ export const SPECIAL_X: readonly number[] = [
   104, -104, // e^-104 is below half the smallest subnormal
   1e4, -1e4, // huge: only saturated values are right
   3.4e38, -3.4e38, // near FLT_MAX: m·z and 2z overflow
+  3.4028234663852886e38, -3.4028234663852886e38, // ±FLT_MAX itself: β·z, z/α, 1 + |z| and z³ overflow
   Infinity, -Infinity, // relu(∞)=∞, σ(±∞)∈{0,1}, tanh(±∞)=±1, elu(-∞)=-α; derivatives 0
   NaN, // NaN in gives NaN out: naive exp(NaN) is +∞ here and max/select drop NaN
   1e-45, -1e-45, // the smallest subnormals: the GPU may flush them to ±0
