@@ -128,44 +128,67 @@ fn gelu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
 }
 
 // PyTorch's gelu(approximate='tanh'): ½·z·(1 + tanh u) = z·σ(2u), u = √(2/π)·(z + 0.044715·z³), so
-// 1 + tanh u = 2e^(2u)/(1 + e^(2u)) for u < 0 (x_sigmoid), which does not cancel. 2u = z·(K0 + K1·z²).
-const GELU_TANH_K0: f32 = 1.59576917;   // 2·√(2/π)
-const GELU_TANH_K1: f32 = 0.0713548139; // 2·√(2/π)·0.044715
+// 1 + tanh u = 2e^(2u)/(1 + e^(2u)) for u < 0 (x_sigmoid), which does not cancel. 2u = z·(K0 + K1·z²)
+// with K0 and K1 each a pair of f32 (hi + lo) and every step's rounding error kept (two_product,
+// exact_diff): 2u's own error, up to ~2 ULP of an argument as large as −87, would cost hundreds of
+// ULP in e^(2u); as the carry of exp it costs nothing.
+const GELU_TANH_K0: f32 = 1.59576917;       // 2·√(2/π), hi
+const GELU_TANH_K0_LO: f32 = -4.53406805e-08;
+const GELU_TANH_K1: f32 = 0.0713548139;     // 2·√(2/π)·0.044715, hi
+const GELU_TANH_K1_LO: f32 = 2.39883247e-09;
+
+// 2u at a finite z (|z| <= 1000) as hi + lo.
+fn gelu_tanh_w(z: vec4<f32>) -> Diff {
+  let s = two_product(z, z);
+  let t = two_product(vec4(GELU_TANH_K1), s.hi);
+  let u = exact_diff(vec4(GELU_TANH_K0), -t.hi);
+  let u_lo = u.lo + ((t.lo + GELU_TANH_K1 * s.lo) + GELU_TANH_K1_LO * s.hi) + GELU_TANH_K0_LO;
+  let w = two_product(z, u.hi);
+  return Diff(w.hi, w.lo + z * u_lo);
+}
 
 fn gelu_tanh_forward(z: vec4<f32>) -> vec4<f32> {
   let zf = clamp_all(z, 1000.0);
-  let w = select(zf * (GELU_TANH_K0 + GELU_TANH_K1 * zf * zf), z, is_inf(z));
-  return keep_nan(x_sigmoid(z, zf, w), z, z);
+  let w = gelu_tanh_w(zf);
+  return keep_nan(x_sigmoid(z, zf, select(w.hi, z, is_inf(z)), w.lo), z, z);
 }
 
 // d/dz z·σ(w) = σ(w)·(1 + v·(1 − σ(w))) with v = z·w'(z) = z·(K0 + 3·K1·z²).
 fn gelu_tanh_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   let zf = clamp_all(z, 1000.0);
-  let w = select(zf * (GELU_TANH_K0 + GELU_TANH_K1 * zf * zf), z, is_inf(z));
+  let w = gelu_tanh_w(zf);
   let v = zf * (GELU_TANH_K0 + 0.214064449 * zf * zf);
-  return keep_nan(sigmoid_slope_backward(w, v, dy), z, dy);
+  return keep_nan(sigmoid_slope_backward(select(w.hi, z, is_inf(z)), w.lo, v, dy), z, dy);
 }
 
-// quickGelu(z) = z·σ(1.702·z) (CLIP's), and its derivative σ(t)·(1 + t·(1 − σ(t))) at t = 1.702·z.
-const QUICK_GELU_SCALE: f32 = 1.702;
+// quickGelu(z) = z·σ(1.702·z) (CLIP's), and its derivative σ(t)·(1 + t·(1 − σ(t))) at t = 1.702·z;
+// t's rounding error (and the constant's) goes to exp as its carry.
+const QUICK_GELU_SCALE: f32 = 1.70200002;
+const QUICK_GELU_SCALE_LO: f32 = -2.19345093e-08;
+
+fn quick_gelu_t(zf: vec4<f32>) -> Diff {
+  let t = two_product(vec4(QUICK_GELU_SCALE), zf);
+  return Diff(t.hi, t.lo + QUICK_GELU_SCALE_LO * zf);
+}
 
 fn quick_gelu_forward(z: vec4<f32>) -> vec4<f32> {
   let zf = clamp_all(z, 1000.0);
-  return keep_nan(x_sigmoid(z, zf, QUICK_GELU_SCALE * clamp_finite(z, 1000.0)), z, z);
+  let t = quick_gelu_t(zf);
+  return keep_nan(x_sigmoid(z, zf, select(t.hi, z, is_inf(z)), t.lo), z, z);
 }
 
 fn quick_gelu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  let t = QUICK_GELU_SCALE * clamp_all(z, 1000.0);
-  return keep_nan(sigmoid_slope_backward(select(t, z, is_inf(z)), t, dy), z, dy);
+  let t = quick_gelu_t(clamp_all(z, 1000.0));
+  return keep_nan(sigmoid_slope_backward(select(t.hi, z, is_inf(z)), t.lo, t.hi, dy), z, dy);
 }
 
 // silu(z) = z·σ(z); silu'(z) = σ(z)·(1 + z·(1 − σ(z))).
 fn silu_forward(z: vec4<f32>) -> vec4<f32> {
-  return keep_nan(x_sigmoid(z, clamp_all(z, 1000.0), z), z, z);
+  return keep_nan(x_sigmoid(z, clamp_all(z, 1000.0), z, vec4(0.0)), z, z);
 }
 
 fn silu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  return keep_nan(sigmoid_slope_backward(z, clamp_all(z, 1000.0), dy), z, dy);
+  return keep_nan(sigmoid_slope_backward(z, vec4(0.0), clamp_all(z, 1000.0), dy), z, dy);
 }
 
 // softplus(z) = ln(1 + e^t)/β, t = β·z, for every z (no threshold): z + log1p(e^−t)/β for t > 0, and

@@ -77,11 +77,32 @@ fn normal_cdf_center(z: vec4<f32>) -> vec4<f32> {
   return z * INV_SQRT_2PI * s;
 }
 
-// x·σ(w) for w of x's sign (silu: w = x; quickGelu: w = 1.702x; geluTanh: w = 2u). For w < 0 it is
-// x·e/(1 + e), e = e^w = m·2^k kept apart so that x·e is right where e alone would be subnormal;
-// `xn` is x clamped (finite) for that branch, so that -∞ gives -0 rather than -∞·0.
-fn x_sigmoid(x: vec4<f32>, xn: vec4<f32>, w: vec4<f32>) -> vec4<f32> {
-  let ep = exp_parts(-abs(w));
+// a·b = hi + lo exactly (Dekker's product, no FMA needed): a and b are cut into 12-bit halves by
+// masking their bits, so every partial product is exact. For |a·b| well inside f32's range.
+fn two_product(a: vec4<f32>, b: vec4<f32>) -> Diff {
+  let mask = vec4(0xfffff000u);
+  let ah = bitcast<vec4<f32>>(bitcast<vec4<u32>>(a) & mask);
+  let al = a - ah;
+  let bh = bitcast<vec4<f32>>(bitcast<vec4<u32>>(b) & mask);
+  let bl = b - bh;
+  let hi = a * b;
+  return Diff(hi, (((ah * bh - hi) + ah * bl) + al * bh) + al * bl);
+}
+
+// e^-|w| as exp parts, where the exact w is w + w_lo (w_lo: the rounding error of the argument, from
+// two_product and the like): the error goes into exp as its carry, so an exp argument computed from
+// z (1.702·z, geluTanh's cubic) costs no more than one given exactly. Beyond |w| = 400 (where the
+// result is 0 or the argument clamped) and at w = ±∞ the carry is dropped.
+fn exp_neg_abs(w: vec4<f32>, w_lo: vec4<f32>) -> ExpParts {
+  let carry = select(select(w_lo, -w_lo, w >= vec4(0.0)), vec4(0.0), abs(w) > vec4(400.0));
+  return exp_parts_carry(-abs(w), carry);
+}
+
+// x·σ(w) for w of x's sign (silu: w = x; quickGelu: w = 1.702x; geluTanh: w = 2u), w + w_lo exact.
+// For w < 0 it is x·e/(1 + e), e = e^w = m·2^k kept apart so that x·e is right where e alone would be
+// subnormal; `xn` is x clamped (finite) for that branch, so that -∞ gives -0 rather than -∞·0.
+fn x_sigmoid(x: vec4<f32>, xn: vec4<f32>, w: vec4<f32>, w_lo: vec4<f32>) -> vec4<f32> {
+  let ep = exp_neg_abs(w, w_lo);
   let e = scale2(ep.m, ep.e);
   let neg = scale_parts(xn * ep.m / (1.0 + e), ep.e);
   return select(x / (1.0 + e), neg, w < vec4(0.0));
@@ -90,9 +111,9 @@ fn x_sigmoid(x: vec4<f32>, xn: vec4<f32>, w: vec4<f32>) -> vec4<f32> {
 // dy · σ(w)·(1 + v·(1 − σ(w))): the derivative of x·σ(w(x)) with v = x·w'(x) (silu, quickGelu:
 // v = w; geluTanh: v = z·w'(z)). With e = e^-|w|: (1 + e + v·e)/(1 + e)² for w >= 0, and
 // e·((1 + v) + e)/(1 + e)² for w < 0, where 1 + v is exact near the zero crossing (v near -1.28,
-// Sterbenz) and e's exponent stays apart. v must be finite; w may be ±∞.
-fn sigmoid_slope_backward(w: vec4<f32>, v: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  let ep = exp_parts(-abs(w));
+// Sterbenz) and e's exponent stays apart. v must be finite; w may be ±∞; w + w_lo is exact.
+fn sigmoid_slope_backward(w: vec4<f32>, w_lo: vec4<f32>, v: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  let ep = exp_neg_abs(w, w_lo);
   let e = scale2(ep.m, ep.e);
   let d = (1.0 + e) * (1.0 + e);
   let pos = dy * ((1.0 + e + v * e) / d);

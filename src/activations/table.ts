@@ -337,10 +337,9 @@ const ELEMENTWISE_TABLE = {
       const [s, slope] = sigmoidSlopeTerms(geluTanhW(z), geluTanhV(z));
       return negativeTail(s + slope, z);
     }),
-    // The exp argument is 2u = z·(K0 + K1·z²), itself rounded three times (and K0, K1 once each):
-    // about 2 ULP of 2u, so 4|2u| where a single rounded argument costs 2|a|.
-    ulpBound: (z, _p, mode) => (mode === 'forward' ? 16 : 32) + (z <= 0 ? 4 * Math.abs(geluTanhW(z)) : 0),
-    ulpBoundText: 'f: 16 ULP for z > 0, (16 + 4·|2u|) ULP for z ≤ 0; f\': 32 ULP for z > 0, (32 + 4·|2u|) ULP for z ≤ 0',
+    // The exp argument is 2u (formed with its rounding error kept, which goes into exp as a carry).
+    ulpBound: (z, _p, mode) => (mode === 'forward' ? expBound : derivativeBound)(z <= 0 ? geluTanhW(z) : 0),
+    ulpBoundText: 'f: 16 ULP for z > 0, (16 + 2·|2u|) ULP for z ≤ 0; f\': 32 ULP for z > 0, (32 + 2·|2u|) ULP for z ≤ 0',
     absoluteBound: {
       derivative: (z) => crossing(...sigmoidSlopeTerms(geluTanhW(z), geluTanhV(z))),
       text: 'f\' near its zero at z ≈ −0.7525: 32·2⁻²⁴·max(½(1 + tanh u), |½z(1 − tanh² u)u′|)',
