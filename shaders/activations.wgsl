@@ -353,3 +353,13 @@ fn softsign_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   let q = select(r * r, vec4(0.0), is_inf(z));
   return keep_nan(mul_parts(dy, q, -2 * d.exp), z, dy);
 }
+
+// From the saved y: selu' = λ for y > 0, else λα·eᶻ = y + λα (exact for y <= −λα/2, Sterbenz).
+fn selu_backward_from_output(y: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  return keep_nan(select(dy * (y + SELU_LAMBDA_ALPHA), dy * SELU_LAMBDA, y > vec4(0.0)), y, dy);
+}
+
+// From the saved y: celu' = 1 for y > 0, else e^(z/α) = (y + α)/α (y + α exact for y <= −α/2).
+fn celu_backward_from_output(y: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
+  return keep_nan(select(dy * ((y + alpha) / alpha), dy, y > vec4(0.0)), y, dy);
+}

@@ -478,6 +478,15 @@ const ELEMENTWISE_TABLE = {
     // λ and λα are rounded to f32 in the kernel: not exact even for z > 0.
     ulpBound: (z, _p, mode) => (mode === 'forward' ? expBound : derivativeBound)(z > 0 ? 0 : z),
     ulpBoundText: 'f: 16 ULP for z > 0, (16 + 2·|z|) ULP for z ≤ 0; f\': 32 ULP for z > 0, (32 + 2·|z|) ULP for z ≤ 0',
+    // y > 0 exactly where z > 0; below, λα·eᶻ = y + λα.
+    fromOutput: {
+      formula: 'λ if y > 0, else y + λα',
+      wgsl: 'selu_backward_from_output',
+      derivative: nanOr((y) => (y > 0 ? SELU_LAMBDA : y + SELU_LAMBDA * SELU_ALPHA)),
+      slope: 1,
+      largest: () => SELU_LAMBDA * SELU_ALPHA,
+    },
+    options: ['from'],
   },
   celu: {
     kind: 'elementwise' as const,
@@ -498,6 +507,14 @@ const ELEMENTWISE_TABLE = {
     derivative: nanOr((z, p) => (z > 0 ? 1 : positive(Math.exp(z / p.alpha!), z))),
     ulpBound: (z, p, mode) => (z > 0 ? 0 : (mode === 'forward' ? expBound : derivativeBound)(z / p.alpha!)),
     ulpBoundText: 'correctly rounded for z > 0; f: (16 + 2·|z/α|) ULP, f\': (32 + 2·|z/α|) ULP for z ≤ 0',
+    // y > 0 exactly where z > 0; below, e^(z/α) = (y + α)/α, which an error in y moves by 1/α times it.
+    fromOutput: {
+      formula: '1 if y > 0, else (y + α)/α',
+      wgsl: 'celu_backward_from_output',
+      derivative: nanOr((y, p) => (y > 0 ? 1 : (y + p.alpha!) / p.alpha!)),
+      slope: (p) => 1 / p.alpha!,
+    },
+    options: ['from'],
   },
   relu6: {
     kind: 'elementwise' as const,

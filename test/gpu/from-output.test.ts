@@ -87,7 +87,7 @@ describe.each(CASES)('%s %o', (name, params) => {
 test('activations without a from-output form reject it, and say which have one', async () => {
   const x = new Float32Array(4);
   await expect(act.backward('linear', x, x, { from: 'output' })).rejects.toThrow(
-    'linear: backward\'s option "from" is for elu, relu, leakyRelu, sigmoid, tanh, softplus, logSigmoid, softmax, logSoftmax only; linear takes the parameter "m"',
+    'linear: backward\'s option "from" is for elu, relu, leakyRelu, sigmoid, tanh, softplus, selu, celu, logSigmoid, softmax, logSoftmax only; linear takes the parameter "m"',
   );
 });
 

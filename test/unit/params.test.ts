@@ -45,7 +45,7 @@ describe('resolveParams', () => {
     ['hardSigmoid', { beta: Infinity }, /beta = Infinity is invalid/],
     ['gelu', { approximate: 'tanh' }, /gelu: unknown parameter "approximate"; gelu takes no parameters$/],
     ['softplus', { threshold: 20 }, /softplus: unknown parameter "threshold"; softplus takes the parameter "beta", and the option "from"$/],
-    ['selu', { alpha: 1.6 }, /selu: unknown parameter "alpha"; selu takes no parameters$/],
+    ['selu', { alpha: 1.6 }, /selu: unknown parameter "alpha"; selu takes no parameters, and the option "from"$/],
   ] as const)('%s %o is a RangeError', (name, params, message) => {
     expect(() => resolveParams(name, params)).toThrow(RangeError);
     expect(() => resolveParams(name, params)).toThrow(message);
