@@ -60,12 +60,14 @@ class ProtoWriter {
   }
 }
 
-// onnx.proto: TensorProto.DataType.FLOAT and AttributeProto.AttributeType.{FLOAT, INT}.
+// onnx.proto: TensorProto.DataType.FLOAT and AttributeProto.AttributeType.{FLOAT, INT, STRING}.
 const ELEM_FLOAT = 1;
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
+const ATTR_STRING = 3;
 
-export type OnnxAttribute = { readonly name: string } & ({ readonly float: number } | { readonly int: number });
+export type OnnxAttribute = { readonly name: string } &
+  ({ readonly float: number } | { readonly int: number } | { readonly string: string });
 
 export interface SingleOpModel {
   /** ONNX operator, such as 'Elu' or 'Softmax' (default domain). */
@@ -75,6 +77,10 @@ export interface SingleOpModel {
   readonly shape: readonly number[];
   /** A scalar second input baked into the model as an initializer named `b` (Mul by a constant). */
   readonly scalarInitializer?: number;
+  /** The operator's domain ('com.microsoft' for ORT's contrib ops such as QuickGelu); default ''. */
+  readonly domain?: string;
+  /** The default domain's opset the operator needs (Gelu: 20, Mish: 18); default OPSET. */
+  readonly opset?: number;
 }
 
 /** opset 17: Softmax-13 normalises along one axis; Relu-14, Elu-6, LeakyRelu-16, Sigmoid-13, Tanh-13, Mul-14. */
@@ -94,7 +100,7 @@ function valueInfo(w: ProtoWriter, name: string, shape: readonly number[]): void
 /** Serialised ModelProto of `y = opType(x[, b])`, with static shapes. */
 export function singleOpModel(spec: SingleOpModel): Uint8Array {
   const inputs = spec.scalarInitializer === undefined ? ['x'] : ['x', 'b'];
-  return new ProtoWriter()
+  const model = new ProtoWriter()
     .int(1, IR_VERSION) // ir_version
     .string(2, 'webgpu-activations bench') // producer_name
     .message(7, (graph) => {
@@ -105,9 +111,11 @@ export function singleOpModel(spec: SingleOpModel): Uint8Array {
           node.message(5, (attr) => {
             attr.string(1, a.name);
             if ('float' in a) attr.float(2, a.float).int(20, ATTR_FLOAT);
-            else attr.int(3, a.int).int(20, ATTR_INT);
+            else if ('int' in a) attr.int(3, a.int).int(20, ATTR_INT);
+            else attr.string(4, a.string).int(20, ATTR_STRING);
           });
         }
+        if (spec.domain) node.string(7, spec.domain);
       });
       graph.string(2, `${spec.opType} ${spec.shape.join('x')}`);
       if (spec.scalarInitializer !== undefined) {
@@ -118,6 +126,7 @@ export function singleOpModel(spec: SingleOpModel): Uint8Array {
       graph.message(11, (v) => valueInfo(v, 'x', spec.shape));
       graph.message(12, (v) => valueInfo(v, 'y', spec.shape));
     })
-    .message(8, (opset) => opset.string(1, '').int(2, OPSET)) // opset_import
-    .finish();
+    .message(8, (opset) => opset.string(1, '').int(2, spec.opset ?? OPSET)); // opset_import
+  if (spec.domain) model.message(8, (opset) => opset.string(1, spec.domain!).int(2, 1));
+  return model.finish();
 }

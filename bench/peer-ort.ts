@@ -49,3 +49,26 @@ export async function ortContender(
     },
   };
 }
+
+/**
+ * f(x) by ORT's WebGPU EP for the accuracy report (`npm run accuracy`): a one-node model of x's
+ * length, CPU-resident input and output, and no CPU fallback (an op without a WebGPU kernel throws).
+ */
+export async function ortForward(device: GPUDevice, op: Omit<SingleOpModel, 'shape'>, x: Float32Array): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(singleOpModel({ ...op, shape: [x.length] }), {
+    executionProviders: [{ name: 'webgpu', device }],
+    graphOptimizationLevel: 'all',
+    extra: { session: { disable_cpu_ep_fallback: '1' } },
+  }).catch((e: unknown) => {
+    if (String(e).includes('fallback to CPU EP has been explicitly disabled')) {
+      throw new Error(`${op.opType} has no kernel in ORT's WebGPU EP: ORT would run it on the CPU`);
+    }
+    throw e;
+  });
+  try {
+    const out = await session.run({ x: new ort.Tensor('float32', x, [x.length]) });
+    return Float32Array.from(out.y!.data as Float32Array);
+  } finally {
+    await session.release();
+  }
+}

@@ -40,6 +40,11 @@ function apply(call: TfjsCall, x: tf.Tensor, scalar: tf.Scalar | undefined): tf.
     case 'softmax': return tf.softmax(x);
     case 'logSoftmax': return tf.logSoftmax(x);
     case 'leakyRelu': return tf.leakyRelu(x, call.alpha);
+    case 'relu6': return tf.relu6(x);
+    case 'selu': return tf.selu(x);
+    case 'softplus': return tf.softplus(x);
+    case 'logSigmoid': return tf.logSigmoid(x);
+    case 'geluErf': return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
     case 'mulScalar': return tf.mul(x, scalar!);
   }
 }
@@ -77,4 +82,17 @@ export function tfjsContender(c: BenchCase, call: TfjsCall, input: GPUBuffer): C
       flush();
     },
   };
+}
+
+/** f(x) by tfjs for the accuracy report (`npm run accuracy`): x uploaded by tfjs, the result read back. */
+export async function tfjsForward(call: TfjsCall, x: Float32Array): Promise<Float32Array> {
+  if (!backend) throw new Error('tfjs: initTfjs() was not called');
+  const t = tf.tensor1d(x, 'float32');
+  const scalar = call.fn === 'mulScalar' ? tf.scalar(call.scalar) : undefined;
+  const y = apply(call, t, scalar);
+  try {
+    return Float32Array.from(await y.data<'float32'>());
+  } finally {
+    for (const v of [t, y, scalar]) v?.dispose();
+  }
 }

@@ -4,7 +4,7 @@ import type { PeerOp } from './cases.js';
 
 /** The tfjs-core call that computes the same thing on the tfjs WebGPU backend. */
 export type TfjsCall =
-  | { readonly fn: 'relu' | 'sigmoid' | 'tanh' | 'elu' | 'softmax' | 'logSoftmax' }
+  | { readonly fn: 'relu' | 'sigmoid' | 'tanh' | 'elu' | 'softmax' | 'logSoftmax' | 'relu6' | 'selu' | 'softplus' | 'logSigmoid' | 'geluErf' }
   | { readonly fn: 'leakyRelu'; readonly alpha: number }
   | { readonly fn: 'mulScalar'; readonly scalar: number };
 
@@ -18,6 +18,13 @@ const CALLS: Readonly<Record<string, (params: Readonly<Record<string, number>>) 
   tanh: () => ({ fn: 'tanh' }),
   linear: (p) => ({ fn: 'mulScalar', scalar: p.m! }),
   softmax: () => ({ fn: 'softmax' }),
+  relu6: () => ({ fn: 'relu6' }),
+  selu: () => ({ fn: 'selu' }),
+  // tf.softplus has no β.
+  softplus: (p) => (p.beta === 1 ? { fn: 'softplus' } : undefined),
+  logSigmoid: () => ({ fn: 'logSigmoid' }),
+  // tfjs-core has no gelu op: ½·x·(1 + erf(x/√2)) from tf.erf, as a tfjs model would write it.
+  gelu: () => ({ fn: 'geluErf' }),
   logSoftmax: () => ({ fn: 'logSoftmax' }),
 };
 

@@ -123,3 +123,270 @@ fn tanh_backward_from_output(y: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
 fn elu_backward_from_output(y: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
   return keep_nan(select(dy * (y + alpha), dy, y > vec4(0.0)), y, dy);
 }
+
+// ---- The activations of issue 11 (their special functions are in special.wgsl) ----
+
+// gelu(z) = z·Φ(z). Near 0, Φ = ½ + the Taylor series of normal_cdf_center; beyond |z| = 0.8,
+// Φ(−|z|) = e^(−z²/2)·R(|z|)/√(2π) with the split exp of exp_neg_half_square and the Mills ratio R, so
+// for z < 0 gelu = −|z|·R·e^(−z²/2)/√(2π) keeps its relative accuracy down to the subnormals.
+fn gelu_forward(z: vec4<f32>) -> vec4<f32> {
+  let a = select(abs(z), vec4(40.0), abs(z) > vec4(40.0));
+  let ep = exp_neg_half_square(a);
+  let r = mills_ratio(a);
+  let central = z * (0.5 + normal_cdf_center(z));
+  let neg = scale_parts(-a * r * INV_SQRT_2PI * ep.m, ep.e);
+  let pos = z * (1.0 - scale2(ep.m * r * INV_SQRT_2PI, ep.e));
+  return keep_nan(select(select(pos, neg, z < vec4(0.0)), central, a < vec4(0.8)), z, z);
+}
+
+// gelu'(z) = Φ(z) + z·φ(z); in the tails φ(|z|)·(R − |z|) for z < 0 (no cancellation: R < 1/|z|)
+// and 1 + φ(|z|)·(|z| − R) for z > 0. Near z = −0.75 the two terms cancel (see the table's bound).
+fn gelu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  let a = select(abs(z), vec4(40.0), abs(z) > vec4(40.0));
+  var ep = exp_neg_half_square(a);
+  // Exactly 0 at -∞ (so that ∞·f' is NaN there), tiny but nonzero at every finite z.
+  ep.m = select(ep.m, vec4(0.0), is_inf(z));
+  let r = mills_ratio(a);
+  let phi = exp_accurate(-0.5 * z * z) * INV_SQRT_2PI;
+  let central = dy * ((0.5 + normal_cdf_center(z)) + z * phi);
+  let neg = mul_parts(dy, ep.m * (r - a) * INV_SQRT_2PI, ep.e);
+  let pos = dy * (1.0 + scale2(ep.m * INV_SQRT_2PI, ep.e) * (a - r));
+  return keep_nan(select(select(pos, neg, z < vec4(0.0)), central, a < vec4(0.8)), z, dy);
+}
+
+// PyTorch's gelu(approximate='tanh'): ½·z·(1 + tanh u) = z·σ(2u), u = √(2/π)·(z + 0.044715·z³), so
+// 1 + tanh u = 2e^(2u)/(1 + e^(2u)) for u < 0 (x_sigmoid), which does not cancel. 2u = z·(K0 + K1·z²)
+// with K0 and K1 each a pair of f32 (hi + lo) and every step's rounding error kept (two_product,
+// exact_diff): 2u's own error, up to ~2 ULP of an argument as large as −87, would cost hundreds of
+// ULP in e^(2u); as the carry of exp it costs nothing.
+const GELU_TANH_K0: f32 = 1.59576917;       // 2·√(2/π), hi
+const GELU_TANH_K0_LO: f32 = -4.53406805e-08;
+const GELU_TANH_K1: f32 = 0.0713548139;     // 2·√(2/π)·0.044715, hi
+const GELU_TANH_K1_LO: f32 = 2.39883247e-09;
+
+// 2u at a finite z (|z| <= 1000) as hi + lo.
+fn gelu_tanh_w(z: vec4<f32>) -> Diff {
+  let s = two_product(z, z);
+  let t = two_product(vec4(GELU_TANH_K1), s.hi);
+  let u = exact_diff(vec4(GELU_TANH_K0), -t.hi);
+  let u_lo = u.lo + ((t.lo + GELU_TANH_K1 * s.lo) + GELU_TANH_K1_LO * s.hi) + GELU_TANH_K0_LO;
+  let w = two_product(z, u.hi);
+  return Diff(w.hi, w.lo + z * u_lo);
+}
+
+fn gelu_tanh_forward(z: vec4<f32>) -> vec4<f32> {
+  let zf = clamp_all(z, 1000.0);
+  let w = gelu_tanh_w(zf);
+  return keep_nan(x_sigmoid(z, zf, select(w.hi, z, is_inf(z)), w.lo), z, z);
+}
+
+// d/dz z·σ(w) = σ(w)·(1 + v·(1 − σ(w))) with v = z·w'(z) = z·(K0 + 3·K1·z²).
+fn gelu_tanh_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  let zf = clamp_all(z, 1000.0);
+  let w = gelu_tanh_w(zf);
+  let v = zf * (GELU_TANH_K0 + 0.214064449 * zf * zf);
+  return keep_nan(sigmoid_slope_backward(select(w.hi, z, is_inf(z)), w.lo, v, dy), z, dy);
+}
+
+// quickGelu(z) = z·σ(1.702·z) (CLIP's), and its derivative σ(t)·(1 + t·(1 − σ(t))) at t = 1.702·z;
+// t's rounding error (and the constant's) goes to exp as its carry.
+const QUICK_GELU_SCALE: f32 = 1.70200002;
+const QUICK_GELU_SCALE_LO: f32 = -2.19345093e-08;
+
+fn quick_gelu_t(zf: vec4<f32>) -> Diff {
+  let t = two_product(vec4(QUICK_GELU_SCALE), zf);
+  return Diff(t.hi, t.lo + QUICK_GELU_SCALE_LO * zf);
+}
+
+fn quick_gelu_forward(z: vec4<f32>) -> vec4<f32> {
+  let zf = clamp_all(z, 1000.0);
+  let t = quick_gelu_t(zf);
+  return keep_nan(x_sigmoid(z, zf, select(t.hi, z, is_inf(z)), t.lo), z, z);
+}
+
+fn quick_gelu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  let t = quick_gelu_t(clamp_all(z, 1000.0));
+  return keep_nan(sigmoid_slope_backward(select(t.hi, z, is_inf(z)), t.lo, t.hi, dy), z, dy);
+}
+
+// silu(z) = z·σ(z); silu'(z) = σ(z)·(1 + z·(1 − σ(z))).
+fn silu_forward(z: vec4<f32>) -> vec4<f32> {
+  return keep_nan(x_sigmoid(z, clamp_all(z, 1000.0), z, vec4(0.0)), z, z);
+}
+
+fn silu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  return keep_nan(sigmoid_slope_backward(z, vec4(0.0), clamp_all(z, 1000.0), dy), z, dy);
+}
+
+// softplus(z) = ln(1 + e^t)/β, t = β·z, for every z (no threshold): z + log1p(e^−t)/β for t > 0, and
+// log1p(e^t)/β for t <= 0, which is e^t/β in parts below t = −20 (log1p(e) = e to f32 precision).
+// t is clamped for finite z (β·z may overflow) but stays ±∞ at z = ±∞.
+fn softplus_forward(z: vec4<f32>, beta: f32) -> vec4<f32> {
+  let t = select(clamp_all(beta * z, 1e4), z, is_inf(z));
+  let ep = exp_parts(-abs(t));
+  let e = scale2(ep.m, ep.e);
+  let l = log1p_unit(e) / beta;
+  let neg = select(l, scale_parts(ep.m / beta, ep.e), t < vec4(-20.0));
+  return keep_nan(select(neg, z + l, t > vec4(0.0)), z, z);
+}
+
+// softplus'(z) = σ(β·z): 1/(1 + e) for t >= 0, e/(1 + e) with e's exponent apart for t < 0.
+fn softplus_backward(z: vec4<f32>, dy: vec4<f32>, beta: f32) -> vec4<f32> {
+  let t = select(clamp_all(beta * z, 1e4), z, is_inf(z));
+  let ep = exp_parts(-abs(t));
+  let e = scale2(ep.m, ep.e);
+  let neg = mul_parts(dy, ep.m / (1.0 + e), ep.e);
+  return keep_nan(select(neg, dy * (1.0 / (1.0 + e)), t >= vec4(0.0)), z, dy);
+}
+
+// From the saved y = softplus(z) >= 0: σ(βz) = 1 − e^(−βy) = −expm1(−βy), with no cancellation.
+fn softplus_backward_from_output(y: vec4<f32>, dy: vec4<f32>, beta: f32) -> vec4<f32> {
+  let a = select(-beta * y, vec4(0.0), y < vec4(0.0));
+  return keep_nan(dy * -expm1_nonpositive(a), y, dy);
+}
+
+// mish(z) = z·tanh(softplus(z)). With e = e^−|z|, tanh(ln(1 + eᶻ)) is n/(n + 2), n = e(e + 2), for
+// z <= 0 and (1 + 2e)/(1 + 2e + 2e²) for z > 0: no cancellation, and e's exponent apart in the tail.
+fn mish_forward(z: vec4<f32>) -> vec4<f32> {
+  let zf = clamp_all(z, 1000.0);
+  let ep = exp_parts(-abs(zf));
+  let e = scale2(ep.m, ep.e);
+  let n = e * (e + 2.0);
+  let neg = scale_parts(zf * ep.m * (e + 2.0) / (n + 2.0), ep.e);
+  let pos = z * ((1.0 + 2.0 * e) / (1.0 + 2.0 * e + 2.0 * e * e));
+  return keep_nan(select(pos, neg, z <= vec4(0.0)), z, z);
+}
+
+// mish'(z) = tanh(sp) + z·σ(z)·(1 − tanh²(sp)): e·((e + 2)(n + 2) + 4z(1 + e))/(n + 2)² for z <= 0
+// (the two terms cancel near z = −1.19: see the table's bound), and
+// ((1 + 2e)·D + 4z·e²·(1 + e))/D², D = 1 + 2e + 2e², for z > 0.
+fn mish_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  let zf = clamp_all(z, 1000.0);
+  let ep = exp_parts(-abs(select(zf, z, is_inf(z))));
+  let e = scale2(ep.m, ep.e);
+  let n = e * (e + 2.0);
+  let neg = mul_parts(dy, ep.m * ((e + 2.0) * (n + 2.0) + 4.0 * zf * (1.0 + e)) / ((n + 2.0) * (n + 2.0)), ep.e);
+  let d = 1.0 + 2.0 * e + 2.0 * e * e;
+  let pos = dy * (((1.0 + 2.0 * e) * d + 4.0 * zf * e * e * (1.0 + e)) / (d * d));
+  return keep_nan(select(pos, neg, z <= vec4(0.0)), z, dy);
+}
+
+// selu: λ·z for z > 0, λα·(eᶻ − 1) on elu's expm1 path; λ and λα rounded to f32.
+const SELU_LAMBDA: f32 = 1.05070102;
+const SELU_LAMBDA_ALPHA: f32 = 1.75809932;
+
+fn selu_forward(z: vec4<f32>) -> vec4<f32> {
+  let neg = SELU_LAMBDA_ALPHA * expm1_nonpositive(select(z, vec4(0.0), z > vec4(0.0)));
+  return keep_nan(select(neg, SELU_LAMBDA * z, z > vec4(0.0)), z, z);
+}
+
+// selu'(z) = λ for z > 0, λα·eᶻ for z <= 0 (λα at 0, as PyTorch), as elu_backward forms it.
+fn selu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  let a = frexp(SELU_LAMBDA_ALPHA);
+  let ez = exp_parts(select(z, vec4(0.0), z > vec4(0.0)));
+  let neg = mul_scaled(dy, a.fract * ez.m, a.exp + ez.e);
+  return keep_nan(select(neg, dy * SELU_LAMBDA, z > vec4(0.0)), z, dy);
+}
+
+// celu(z) = z for z > 0, α·(e^(z/α) − 1) otherwise; z/α is clamped for finite z (it may overflow).
+// Where |z/α| < 2^-12 (z/α may even underflow, for a huge α) it is z·(1 + z/(2α)), to f32 precision.
+fn celu_forward(z: vec4<f32>, alpha: f32) -> vec4<f32> {
+  let a = select(select(clamp_all(z / alpha, 1e4), z, is_inf(z)), vec4(0.0), z > vec4(0.0));
+  let neg = select(alpha * expm1_nonpositive(a), z * (1.0 + 0.5 * a), abs(a) < vec4(0.000244140625));
+  return keep_nan(select(neg, z, z > vec4(0.0)), z, z);
+}
+
+fn celu_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
+  let a = select(select(clamp_all(z / alpha, 1e4), z, is_inf(z)), vec4(0.0), z > vec4(0.0));
+  let ez = exp_parts(a);
+  return keep_nan(select(mul_scaled(dy, ez.m, ez.e), dy, z > vec4(0.0)), z, dy);
+}
+
+// relu6(z) = min(max(z, 0), 6); relu6' is 1 on (0, 6) only: 0 at both kinks, as PyTorch.
+fn relu6_forward(z: vec4<f32>) -> vec4<f32> {
+  return keep_nan(select(select(vec4(0.0), z, z > vec4(0.0)), vec4(6.0), z > vec4(6.0)), z, z);
+}
+
+fn relu6_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  return keep_nan(dy * select(vec4(0.0), vec4(1.0), (z > vec4(0.0)) & (z < vec4(6.0))), z, dy);
+}
+
+// hardSigmoid(z) = max(0, min(1, α·z + β)), with α·z + β from affine_accurate; f' = α strictly
+// inside (0, 1), 0 at the kinks, as PyTorch. The comparisons use the unrounded sum hi + lo: hi − 1
+// is exact near 1 (Sterbenz), so 1 − 2^-26 counts as inside although it rounds to 1.
+fn hard_sigmoid_forward(z: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> {
+  let a = affine_accurate(z, alpha, beta);
+  let v = a.hi + a.lo;
+  return keep_nan(select(select(v, vec4(0.0), v <= vec4(0.0)), vec4(1.0), v >= vec4(1.0)), z, z);
+}
+
+fn hard_sigmoid_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> {
+  let a = affine_accurate(z, alpha, beta);
+  // With β = 0, α·z may be subnormal and flushed, but its sign is that of α times z's.
+  let above = select(a.hi + a.lo > vec4(0.0), ((z > vec4(0.0)) == vec4(alpha > 0.0)) & (z != vec4(0.0)), beta == 0.0);
+  let inside = above & ((a.hi - 1.0) + a.lo < vec4(0.0));
+  return keep_nan(dy * select(vec4(0.0), vec4(alpha), inside), z, dy);
+}
+
+// hardSwish(z) = z·relu6(z + 3)/6: −0 for z <= −3 (z·0), z for z >= 3, z·(z + 3)/6 between (z + 3 is
+// exact near −3, Sterbenz).
+fn hard_swish_forward(z: vec4<f32>) -> vec4<f32> {
+  let mid = z * (z + 3.0) / 6.0;
+  let f = select(select(mid, with_sign_of(vec4(0.0), z), z <= vec4(-3.0)), z, z >= vec4(3.0));
+  return keep_nan(f, z, z);
+}
+
+// hardSwish' = (2z + 3)/6 on [−3, 3] (−0.5 and 1.5 at the kinks, as PyTorch), 0 below, 1 above;
+// 2z + 3 is exact near its zero at −1.5.
+fn hard_swish_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  let d = select(select((2.0 * z + 3.0) / 6.0, vec4(1.0), z > vec4(3.0)), vec4(0.0), z < vec4(-3.0));
+  return keep_nan(dy * d, z, dy);
+}
+
+// logSigmoid(z) = −softplus(−z): z − log1p(eᶻ) for z < 0; −log1p(e^−z) for z >= 0, which is −e^−z
+// past z = 20 (where log1p_unit's s = e/2 would be flushed before −e^−z leaves the normal range).
+fn log_sigmoid_forward(z: vec4<f32>) -> vec4<f32> {
+  let ep = exp_parts(-abs(z));
+  let e = scale2(ep.m, ep.e);
+  let l = log1p_unit(e);
+  let pos = select(-l, -e, z > vec4(20.0));
+  return keep_nan(select(z - l, pos, z >= vec4(0.0)), z, z);
+}
+
+// logSigmoid'(z) = σ(−z): e/(1 + e) with e = e^−z apart for z >= 0, 1/(1 + e) for z < 0.
+fn log_sigmoid_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  let ep = exp_parts(-abs(z));
+  let e = scale2(ep.m, ep.e);
+  let pos = mul_parts(dy, ep.m / (1.0 + e), ep.e);
+  return keep_nan(select(dy * (1.0 / (1.0 + e)), pos, z >= vec4(0.0)), z, dy);
+}
+
+// From the saved y = logSigmoid(z) <= 0: σ(−z) = 1 − e^y = −expm1(y), without cancellation.
+fn log_sigmoid_backward_from_output(y: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  let a = select(y, vec4(0.0), y > vec4(0.0));
+  return keep_nan(dy * -expm1_nonpositive(a), y, dy);
+}
+
+// softsign(z) = z/(1 + |z|), ±1 at ±∞.
+fn softsign_forward(z: vec4<f32>) -> vec4<f32> {
+  return keep_nan(select(z / (1.0 + abs(z)), with_sign_of(vec4(1.0), z), is_inf(z)), z, z);
+}
+
+// softsign'(z) = 1/(1 + |z|)², from frexp(1 + |z|) = d·2^k as (1/d)²·2^−2k: (1 + |z|)² itself would
+// overflow past 1.8e19, and its reciprocal be subnormal, while dy·f' is still a normal number.
+fn softsign_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  let d = frexp(1.0 + abs(select(z, vec4(1.0), is_inf(z))));
+  let r = 1.0 / d.fract;
+  let q = select(r * r, vec4(0.0), is_inf(z));
+  return keep_nan(mul_parts(dy, q, -2 * d.exp), z, dy);
+}
+
+// From the saved y: selu' = λ for y > 0, else λα·eᶻ = y + λα (exact for y <= −λα/2, Sterbenz).
+fn selu_backward_from_output(y: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  return keep_nan(select(dy * (y + SELU_LAMBDA_ALPHA), dy * SELU_LAMBDA, y > vec4(0.0)), y, dy);
+}
+
+// From the saved y: celu' = 1 for y > 0, else e^(z/α) = (y + α)/α (y + α exact for y <= −α/2).
+fn celu_backward_from_output(y: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
+  return keep_nan(select(dy * ((y + alpha) / alpha), dy, y > vec4(0.0)), y, dy);
+}

@@ -18,20 +18,28 @@ export function activationTable(): string {
   return ['| name | f(z) | f\'(z) | parameters (default): accepted values |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-/** | name | bound in every mode | from: 'output' | */
-export function contractTable(): string {
+/** The measured maxima of an activation as the contract table quotes them ("1 / 2 / 2"), or '—'. */
+export type MeasuredMaxima = (name: string) => string;
+
+/** | name | bound in every mode | from: 'output' | measured max | */
+export function contractTable(measured: MeasuredMaxima = () => '—'): string {
   const rows = ELEMENTWISE_NAMES.map((name) => {
     const act = ELEMENTWISE[name];
     const fromOutput = act.fromOutput
       ? `dy·(${escape(act.fromOutput.formula)})${act.fromOutput.requires ? `, for ${act.fromOutput.requires.expected.split(',')[0]}` : ''}`
       : '—';
-    return `| \`${name}\` | ${escape(act.ulpBoundText)} | ${fromOutput} |`;
+    const bound = act.absoluteBound ? `${act.ulpBoundText}; or, for ${act.absoluteBound.text}` : act.ulpBoundText;
+    return `| \`${name}\` | ${escape(bound)} | ${fromOutput} | ${measured(name)} |`;
   });
-  return ['| name | forward, derivative, backward | backward `from: \'output\'` |', '|---|---|---|', ...rows].join('\n');
+  return [
+    '| name | forward, derivative, backward | backward `from: \'output\'` | measured max, f / f′ / dy·f′ (ULP) |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
-/** The generated sections by marker name. */
-export const README_SECTIONS: Readonly<Record<string, () => string>> = {
-  activations: activationTable,
-  contract: contractTable,
+/** The generated sections by marker name; the contract table quotes the maxima of `npm run accuracy`. */
+export const README_SECTIONS: Readonly<Record<string, (measured?: MeasuredMaxima) => string>> = {
+  activations: () => activationTable(),
+  contract: (measured) => contractTable(measured),
 };

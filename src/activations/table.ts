@@ -1,5 +1,8 @@
 // The activation table: the one place that says what each activation is. The WGSL kernels, the
 // float64 reference, parameter validation and the accuracy contract all read it.
+import erfc from '@stdlib/math-base-special-erfc';
+import expm1 from '@stdlib/math-base-special-expm1';
+import log1p from '@stdlib/math-base-special-log1p';
 
 /** A numeric parameter of an activation, such as ELU's alpha. */
 export interface ParamSpec {
@@ -34,11 +37,30 @@ export interface ElementwiseActivation {
   readonly derivative: (z: number, p: Readonly<Record<string, number>>) => number;
   /**
    * The accuracy contract at input z, in ULP of the correctly rounded f32 result: 0 where the GPU
-   * result must be exact, else 16 + 2|a| with `a` the argument the formula passes to exp.
+   * result must be exact, else 16 + 2|a| with `a` the argument the formula passes to exp. `mode` is
+   * the call's; the activations of issue 11 allow the derivative and backward 32 + 2|a|.
    */
-  readonly ulpBound: (z: number, p: Readonly<Record<string, number>>) => number;
+  readonly ulpBound: (z: number, p: Readonly<Record<string, number>>, mode: Mode) => number;
   /** ulpBound as people write it, for the README. */
   readonly ulpBoundText: string;
+  /**
+   * Where f or f' crosses zero at a point no f32 can hit, a sum of terms cancels and relative accuracy
+   * is out of reach there: a result is also accepted within this absolute tolerance of the exact
+   * value (for backward, times |dy|), k·2⁻²⁴ times the largest of the terms being summed.
+   */
+  readonly absoluteBound?: {
+    readonly forward?: (z: number, p: Readonly<Record<string, number>>) => number;
+    readonly derivative?: (z: number, p: Readonly<Record<string, number>>) => number;
+    /** For the README: "32·2⁻²⁴·max(Φ(z), |z|·φ(z)) for f'". */
+    readonly text: string;
+  };
+  /**
+   * Inputs where this activation is hard, beyond the shared special inputs of verify.ts: its kinks,
+   * the zero crossings of f and f', where its tails leave the normal range. The GPU tests run them.
+   */
+  readonly inputs?: readonly number[];
+  /** The demo's plots come in groups: the six classic activations first, then the modern ones. */
+  readonly group?: 'classic' | 'modern';
   /**
    * backward from the saved output y = f(z) instead of z (`from: 'output'`), where f' is cheaper in
    * terms of y. It inherits y's rounding, which f'(y) does not shrink where f' is small, so its
@@ -50,8 +72,8 @@ export interface ElementwiseActivation {
     readonly wgsl: string;
     /** Float64 f' as a function of y. */
     readonly derivative: (y: number, p: Readonly<Record<string, number>>) => number;
-    /** max |d f'(y) / dy| over the range of f: how much an error in y moves f'. */
-    readonly slope: number;
+    /** max |d f'(y) / dy| over the range of f: how much an error in y moves f' (softplus: β). */
+    readonly slope: number | ((p: Readonly<Record<string, number>>) => number);
     /** max |f'|, which the rounding of dy·f'(y) scales with (default 1). */
     readonly largest?: (p: Readonly<Record<string, number>>) => number;
     /** Parameters for which f' is a function of y at all (leakyRelu: y > 0 must mean z > 0). */
@@ -114,6 +136,68 @@ function logistic(z: number): number {
   const e = Math.exp(-Math.abs(z));
   return z >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
+
+// ---- Float64 pieces of the activations of issue 11 ----
+
+// f' of gelu, silu, mish and the like is negative for every finite z in its left tail, where it
+// underflows float64 past z ≈ −38 to −745: kept at −MIN_VALUE there for the same reason as `positive`.
+const negativeTail = (d: number, z: number): number => (Number.isFinite(z) && d === 0 ? -Number.MIN_VALUE : d);
+const derivativeBound = (a: number): number => 32 + 2 * Math.abs(a);
+/** The bound near a zero crossing: k·2⁻²⁴ times the largest of the terms summed there. */
+const CROSSING_ULPS = 32;
+const crossing = (...terms: number[]): number => CROSSING_ULPS * 2 ** -24 * Math.max(...terms.map(Math.abs));
+
+/** Φ(z), the standard normal CDF, from erfc: relative accuracy in the left tail. */
+const normalCdf = (z: number): number => 0.5 * erfc(-z * Math.SQRT1_2);
+/** φ(z), the standard normal density. */
+const normalPdf = (z: number): number => Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+
+/** σ(w) and σ(w)·(1 − σ(w)), each without cancellation. */
+function sigmoidPair(w: number): { s: number; s1: number } {
+  const e = Math.exp(-Math.abs(w));
+  return { s: w >= 0 ? 1 / (1 + e) : e / (1 + e), s1: e / ((1 + e) * (1 + e)) };
+}
+
+/**
+ * d/dz of z·σ(w(z)) = σ(w) + v·σ(w)·(1 − σ(w)), v = z·w'(z); the two terms, for the crossing bound.
+ * At ±∞ the limits: 1 and −0 (approached from below).
+ */
+function sigmoidSlopeTerms(w: number, v: number): [number, number] {
+  if (w === Infinity) return [1, 0];
+  if (w === -Infinity) return [-0, -0];
+  const { s, s1 } = sigmoidPair(w);
+  // v·s1 where s1 underflows is 0, also for a huge v.
+  return [s, s1 === 0 ? 0 : v * s1];
+}
+
+// PyTorch's constants: gelu(approximate='tanh') uses √(2/π) and 0.044715; selu λ and α.
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_TANH_KAPPA = 0.044715;
+/** 2u of geluTanh, u = √(2/π)·(z + 0.044715·z³), and v = z·d(2u)/dz. */
+const geluTanhW = (z: number): number => 2 * SQRT_2_OVER_PI * (z + GELU_TANH_KAPPA * z * z * z);
+const geluTanhV = (z: number): number => 2 * SQRT_2_OVER_PI * z * (1 + 3 * GELU_TANH_KAPPA * z * z);
+const QUICK_GELU_SCALE = 1.702;
+const SELU_LAMBDA = 1.0507009873554805;
+const SELU_ALPHA = 1.6732632423543772;
+
+/** ln(1 + e^t), exact in float64 for every t: t + log1p(e^−t) above 0. */
+const softplusOf = (t: number): number => (t > 0 ? t + log1p(Math.exp(-t)) : log1p(Math.exp(t)));
+
+/** mish's tanh(softplus(z)) and z·σ(z)·(1 − tanh²(softplus(z))), in the forms without cancellation. */
+function mishTerms(z: number): { t: number; slope: number } {
+  if (z === Infinity) return { t: 1, slope: 0 };
+  if (z === -Infinity) return { t: -0, slope: -0 };
+  const e = Math.exp(-Math.abs(z));
+  if (z <= 0) {
+    const n = e * (e + 2);
+    return { t: n / (n + 2), slope: (4 * z * e * (1 + e)) / ((n + 2) * (n + 2)) };
+  }
+  const d = 1 + 2 * e + 2 * e * e;
+  return { t: (1 + 2 * e) / d, slope: (4 * z * e * e * (1 + e)) / (d * d) };
+}
+
+/** Kinks where f' jumps: PyTorch's one-sided values there are listed in each entry's formula. */
+const KINK = { relu6: [0, 6], hardSwish: [-3, 3] } as const;
 
 const ELEMENTWISE_TABLE = {
   linear: {
@@ -242,6 +326,337 @@ const ELEMENTWISE_TABLE = {
     // (1 − |y|)(1 + |y|): 1 − |y| is exact for |y| >= 1/2, where 1 − y² would round y² first.
     fromOutput: { formula: '1 − y²', wgsl: 'tanh_backward_from_output', derivative: (y) => (1 - y) * (1 + y), slope: 2 },
     options: ['from'],
+  },
+  // ---- Issue 11: the activations modern networks use ----
+  gelu: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'GELU',
+    formula: 'z·Φ(z) = ½·z·erfc(−z/√2)',
+    derivativeFormula: 'Φ(z) + z·φ(z)',
+    params: {},
+    wgsl: { forward: 'gelu_forward', backward: 'gelu_backward' },
+    forward: nanOr((z) => (z === -Infinity ? -0 : z === Infinity ? z : z * normalCdf(z))),
+    derivative: nanOr((z) => {
+      if (z === Infinity) return 1;
+      if (z === -Infinity) return -0;
+      return negativeTail(normalCdf(z) + z * normalPdf(z), z);
+    }),
+    // The exp argument is −z²/2, formed exactly (split square), but counted as today's rule does.
+    ulpBound: (z, _p, mode) => (mode === 'forward' ? (z < 0 ? expBound(z * z / 2) : 16) : (z < 0 ? derivativeBound(z * z / 2) : 32)),
+    ulpBoundText: 'f: 16 ULP for z ≥ 0, (16 + z²) ULP for z < 0; f\': 32 ULP for z ≥ 0, (32 + z²) ULP for z < 0',
+    absoluteBound: {
+      derivative: (z) => crossing(normalCdf(z), z * normalPdf(z)),
+      text: 'f\' near its zero at z ≈ −0.7518: 32·2⁻²⁴·max(Φ(z), |z|·φ(z))',
+    },
+    inputs: [
+      -0.7517916, -0.75179, -0.7518, // gelu' crosses zero at z = −0.75179...: Φ(z) and z·φ(z) cancel
+      0.7999, -0.7999, 0.8, -0.8, 0.8001, -0.8001, // where the Taylor series of Φ hands over to the Mills ratio
+      -5, -10, // the Mills ratio's far range
+      -13, -13.2, -13.5, -14, // gelu leaves the normal range near z = −13.2, gelu' near −14
+      -19, -19.5, -38, -40, -40.1, // dy·gelu' with dy up to 3.4e38 is still normal to z ≈ −19; the clamp at |z| = 40
+      5.5, 6, // Φ(z) rounds to 1
+    ],
+  },
+  geluTanh: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'GELU (tanh)',
+    formula: '½·z·(1 + tanh u), u = √(2/π)·(z + 0.044715·z³)',
+    derivativeFormula: '½·(1 + tanh u) + ½·z·(1 − tanh² u)·u′(z)',
+    params: {},
+    wgsl: { forward: 'gelu_tanh_forward', backward: 'gelu_tanh_backward' },
+    forward: nanOr((z) => (z === -Infinity ? -0 : z === Infinity ? z : z * sigmoidPair(geluTanhW(z)).s)),
+    derivative: nanOr((z) => {
+      const [s, slope] = sigmoidSlopeTerms(geluTanhW(z), geluTanhV(z));
+      return negativeTail(s + slope, z);
+    }),
+    // The exp argument is 2u (formed with its rounding error kept, which goes into exp as a carry).
+    ulpBound: (z, _p, mode) => (mode === 'forward' ? expBound : derivativeBound)(z <= 0 ? geluTanhW(z) : 0),
+    ulpBoundText: 'f: 16 ULP for z > 0, (16 + 2·|2u|) ULP for z ≤ 0; f\': 32 ULP for z > 0, (32 + 2·|2u|) ULP for z ≤ 0',
+    absoluteBound: {
+      derivative: (z) => crossing(...sigmoidSlopeTerms(geluTanhW(z), geluTanhV(z))),
+      text: 'f\' near its zero at z ≈ −0.7525: 32·2⁻²⁴·max(½(1 + tanh u), |½z(1 − tanh² u)u′|)',
+    },
+    inputs: [
+      -0.7525, -0.75246, -0.7524, // f' crosses zero
+      -5, -10, -10.4, -10.6, -11, // 2u falls past −87 near z = −10.5: f leaves the normal range
+      -12.5, -13, // dy·f' with a huge dy stays normal a little further
+      1000, -1000, 1001, -1001, // the clamp of z before z³
+      2.2e6, -2.2e6, // z³ alone would overflow f32 here
+    ],
+  },
+  quickGelu: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'QuickGELU',
+    formula: 'z·σ(1.702·z)',
+    derivativeFormula: 'σ(t)·(1 + t·(1 − σ(t))), t = 1.702·z',
+    params: {},
+    wgsl: { forward: 'quick_gelu_forward', backward: 'quick_gelu_backward' },
+    forward: nanOr((z) => (z === -Infinity ? -0 : z === Infinity ? z : z * sigmoidPair(QUICK_GELU_SCALE * z).s)),
+    derivative: nanOr((z) => {
+      const t = QUICK_GELU_SCALE * z;
+      const [s, slope] = sigmoidSlopeTerms(t, t);
+      return negativeTail(s + slope, z);
+    }),
+    ulpBound: (z, _p, mode) => (mode === 'forward' ? expBound : derivativeBound)(QUICK_GELU_SCALE * z),
+    ulpBoundText: 'f: (16 + 2·|1.702z|) ULP; f\': (32 + 2·|1.702z|) ULP',
+    absoluteBound: {
+      derivative: (z) => crossing(...sigmoidSlopeTerms(QUICK_GELU_SCALE * z, QUICK_GELU_SCALE * z)),
+      text: 'f\' near its zero at z ≈ −0.7512: 32·2⁻²⁴·max(σ(t), |t·σ(t)(1 − σ(t))|)',
+    },
+    inputs: [
+      -0.75115, -0.7512, // f' crosses zero at t = −1.2785, z = −0.75115
+      -51, -52, -55, // σ(1.702z) leaves the normal range
+      -60, // dy·f' with a huge dy is still normal
+    ],
+  },
+  silu: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'SiLU',
+    formula: 'z·σ(z)',
+    derivativeFormula: 'σ(z)·(1 + z·(1 − σ(z)))',
+    params: {},
+    wgsl: { forward: 'silu_forward', backward: 'silu_backward' },
+    forward: nanOr((z) => (z === -Infinity ? -0 : z === Infinity ? z : z * sigmoidPair(z).s)),
+    derivative: nanOr((z) => {
+      const [s, slope] = sigmoidSlopeTerms(z, z);
+      return negativeTail(s + slope, z);
+    }),
+    ulpBound: (z, _p, mode) => (mode === 'forward' ? expBound : derivativeBound)(z),
+    ulpBoundText: 'f: (16 + 2·|z|) ULP; f\': (32 + 2·|z|) ULP',
+    absoluteBound: {
+      derivative: (z) => crossing(...sigmoidSlopeTerms(z, z)),
+      text: 'f\' near its zero at z ≈ −1.2785: 32·2⁻²⁴·max(σ(z), |z·σ(z)(1 − σ(z))|)',
+    },
+    inputs: [
+      -1.2784645, -1.27846, -1.2785, // f' crosses zero: σ(z) and z·σ(z)(1 − σ(z)) cancel
+      -83, -84, -85, // z·eᶻ leaves the normal range
+      -100.5, -130, // dy·f' with a huge dy is still normal
+      1000, -1000, 1001, -1001, // the clamp of the finite factors
+    ],
+  },
+  softplus: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'Softplus',
+    formula: 'ln(1 + e^(βz))/β',
+    derivativeFormula: 'σ(βz)',
+    params: {
+      beta: {
+        default: 1, expected: 'a finite number > 0', accepts: (v) => Number.isFinite(v) && v > 0, symbol: 'β',
+        slider: { min: 0.1, max: 5, step: 0.05 },
+        // below and above 1; tiny (eᵗ/β is normal where eᵗ is subnormal) and huge (β·z overflows)
+        samples: [0.5, 3, 1e-3, 1e30], fuzz: [1e-3, 1e3],
+      },
+    },
+    wgsl: { forward: 'softplus_forward', backward: 'softplus_backward' },
+    forward: nanOr((z, p) => (z === Infinity ? z : z === -Infinity ? 0 : z > 0 ? z + log1p(Math.exp(-p.beta! * z)) / p.beta! : softplusOf(p.beta! * z) / p.beta!)),
+    derivative: nanOr((z, p) => positive(logistic(p.beta! * z), z)),
+    ulpBound: (z, p, mode) => (mode === 'forward' ? expBound : derivativeBound)(p.beta! * z),
+    ulpBoundText: 'f: (16 + 2·|βz|) ULP; f\': (32 + 2·|βz|) ULP',
+    // σ(βz) = 1 − e^(−βy), y >= 0, taken as −expm1(−βy): no cancellation.
+    fromOutput: {
+      formula: '1 − e^(−βy)',
+      wgsl: 'softplus_backward_from_output',
+      derivative: nanOr((y, p) => -expm1(-p.beta! * Math.max(y, 0))),
+      slope: (p) => p.beta!,
+    },
+    options: ['from'],
+    inputs: [
+      -20, -20.01, 20, // where log1p(eᵗ) hands over to eᵗ
+      -87, -88, -90, -100, // eᵗ is subnormal; eᵗ/β is normal for a small β
+      -1e6, 1e6, // β·z past the clamp at ±1e4 for some β
+    ],
+  },
+  mish: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'Mish',
+    formula: 'z·tanh(softplus(z))',
+    derivativeFormula: 'tanh(sp) + z·σ(z)·(1 − tanh²(sp)), sp = softplus(z)',
+    params: {},
+    wgsl: { forward: 'mish_forward', backward: 'mish_backward' },
+    forward: nanOr((z) => (z === Infinity ? z : z === -Infinity ? -0 : z * mishTerms(z).t)),
+    derivative: nanOr((z) => {
+      const { t, slope } = mishTerms(z);
+      return negativeTail(t + slope, z);
+    }),
+    ulpBound: (z, _p, mode) => (mode === 'forward' ? expBound : derivativeBound)(z),
+    ulpBoundText: 'f: (16 + 2·|z|) ULP; f\': (32 + 2·|z|) ULP',
+    absoluteBound: {
+      derivative: (z) => {
+        const { t, slope } = mishTerms(z);
+        return crossing(t, slope);
+      },
+      text: 'f\' near its zero at z ≈ −1.1924: 32·2⁻²⁴·max(tanh(sp), |z·σ(z)(1 − tanh²(sp))|)',
+    },
+    inputs: [
+      -1.1924, -1.19237, -1.1923, // f' crosses zero
+      -83, -84, -85, // z·tanh(softplus(z)) ≈ z·eᶻ leaves the normal range
+      -100.5, -130, // dy·f' with a huge dy is still normal
+    ],
+  },
+  selu: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'SELU',
+    formula: 'λ·z if z > 0, else λ·α·(eᶻ − 1); λ = 1.0507009873554805, α = 1.6732632423543772',
+    derivativeFormula: 'λ if z > 0, else λ·α·eᶻ (λα at 0)',
+    params: {},
+    wgsl: { forward: 'selu_forward', backward: 'selu_backward' },
+    forward: nanOr((z) => (z > 0 ? SELU_LAMBDA * z : SELU_LAMBDA * SELU_ALPHA * expm1(z))),
+    derivative: nanOr((z) => (z > 0 ? SELU_LAMBDA : positive(SELU_LAMBDA * SELU_ALPHA * Math.exp(z), z))),
+    // λ and λα are rounded to f32 in the kernel: not exact even for z > 0.
+    ulpBound: (z, _p, mode) => (mode === 'forward' ? expBound : derivativeBound)(z > 0 ? 0 : z),
+    ulpBoundText: 'f: 16 ULP for z > 0, (16 + 2·|z|) ULP for z ≤ 0; f\': 32 ULP for z > 0, (32 + 2·|z|) ULP for z ≤ 0',
+    // y > 0 exactly where z > 0; below, λα·eᶻ = y + λα.
+    fromOutput: {
+      formula: 'λ if y > 0, else y + λα',
+      wgsl: 'selu_backward_from_output',
+      derivative: nanOr((y) => (y > 0 ? SELU_LAMBDA : y + SELU_LAMBDA * SELU_ALPHA)),
+      slope: 1,
+      largest: () => SELU_LAMBDA * SELU_ALPHA,
+    },
+    options: ['from'],
+  },
+  celu: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'CELU',
+    formula: 'z if z > 0, else α·(e^(z/α) − 1)',
+    derivativeFormula: '1 if z > 0, else e^(z/α)',
+    params: {
+      alpha: {
+        default: 1, expected: 'a finite number > 0', accepts: (v) => Number.isFinite(v) && v > 0, symbol: 'α',
+        slider: { min: 0.05, max: 3, step: 0.01 },
+        // below and above 1; tiny (z/α overflows for finite z) and huge (α·(e^(z/α) − 1) near −FLT_MAX)
+        samples: [0.5, 2.5, 1e-3, 1e30], fuzz: [1e-3, 1e3],
+      },
+    },
+    wgsl: { forward: 'celu_forward', backward: 'celu_backward' },
+    forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * expm1(z / p.alpha!))),
+    derivative: nanOr((z, p) => (z > 0 ? 1 : positive(Math.exp(z / p.alpha!), z))),
+    ulpBound: (z, p, mode) => (z > 0 ? 0 : (mode === 'forward' ? expBound : derivativeBound)(z / p.alpha!)),
+    ulpBoundText: 'correctly rounded for z > 0; f: (16 + 2·|z/α|) ULP, f\': (32 + 2·|z/α|) ULP for z ≤ 0',
+    // y > 0 exactly where z > 0; below, e^(z/α) = (y + α)/α, which an error in y moves by 1/α times it.
+    fromOutput: {
+      formula: '1 if y > 0, else (y + α)/α',
+      wgsl: 'celu_backward_from_output',
+      derivative: nanOr((y, p) => (y > 0 ? 1 : (y + p.alpha!) / p.alpha!)),
+      slope: (p) => 1 / p.alpha!,
+    },
+    options: ['from'],
+  },
+  relu6: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'ReLU6',
+    formula: 'min(max(z, 0), 6)',
+    derivativeFormula: '1 if 0 < z < 6, else 0 (0 at both kinks)',
+    params: {},
+    wgsl: { forward: 'relu6_forward', backward: 'relu6_backward' },
+    forward: nanOr((z) => (z > 0 ? Math.min(z, 6) : 0)),
+    derivative: nanOr((z) => (z > KINK.relu6[0] && z < KINK.relu6[1] ? 1 : 0)),
+    ulpBound: exact,
+    ulpBoundText: 'correctly rounded (0 ULP)',
+    inputs: [
+      6, 5.9999995, 6.0000005, // the upper kink and its f32 neighbours
+    ],
+  },
+  hardSigmoid: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'HardSigmoid',
+    formula: 'max(0, min(1, α·z + β))',
+    derivativeFormula: 'α where 0 < α·z + β < 1, else 0 (0 at both kinks)',
+    params: {
+      alpha: {
+        default: 1 / 6, expected: 'a finite number', accepts: finite, symbol: 'α', slider: { min: -1, max: 1, step: 0.01 },
+        // ONNX's and Keras 2's 0.2; negative (a falling step); 0 (constant β)
+        samples: [0.2, -0.5, 0], fuzz: [-10, 10],
+      },
+      beta: {
+        default: 0.5, expected: 'a finite number', accepts: finite, symbol: 'β', slider: { min: -1, max: 2, step: 0.01 },
+        // 0 (kink at z = 0); beyond 1 (saturated at 0 < z); huge (α·z + β cancels at a huge z)
+        samples: [0, 1.5, 1e20], fuzz: [-10, 10],
+      },
+    },
+    wgsl: { forward: 'hard_sigmoid_forward', backward: 'hard_sigmoid_backward' },
+    forward: nanOr((z, p) => Math.max(0, Math.min(1, p.alpha === 0 ? p.beta! : p.alpha! * z + p.beta!))),
+    derivative: nanOr((z, p) => {
+      const v = p.alpha === 0 ? p.beta! : p.alpha! * z + p.beta!;
+      return v > 0 && v < 1 ? p.alpha! : 0;
+    }),
+    // α·z + β is formed from exact partial products of α·z (see affine_accurate).
+    ulpBound: (_z, _p, mode) => (mode === 'forward' ? 16 : 0),
+    ulpBoundText: 'f: 16 ULP; f\': correctly rounded (0 ULP)',
+    inputs: [
+      3, -3, 2.9999998, -2.9999998, 3.0000002, -3.0000002, // the kinks of the default α = 1/6 (in f32: 0.16666667), β = 0.5, and their neighbours
+      2.5, -2.5, // ONNX's α = 0.2 kinks
+      -2.9999995, // α·z + β is about 1e-7 here: it cancels
+    ],
+  },
+  hardSwish: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'HardSwish',
+    formula: 'z·relu6(z + 3)/6',
+    derivativeFormula: '0 if z < −3, (2z + 3)/6 if −3 ≤ z ≤ 3, 1 if z > 3 (−0.5 at −3, 1.5 at 3)',
+    params: {},
+    wgsl: { forward: 'hard_swish_forward', backward: 'hard_swish_backward' },
+    forward: nanOr((z) => (z <= KINK.hardSwish[0] ? -0 : z >= KINK.hardSwish[1] ? z : (z * (z + 3)) / 6)),
+    derivative: nanOr((z) => (z < KINK.hardSwish[0] ? 0 : z > KINK.hardSwish[1] ? 1 : (2 * z + 3) / 6)),
+    ulpBound: (z, _p, mode) => (z <= -3 || z >= 3 ? 0 : mode === 'forward' ? 16 : 32),
+    ulpBoundText: 'exact outside (−3, 3); f: 16 ULP, f\': 32 ULP inside',
+    inputs: [
+      3, -3, 2.9999998, -2.9999998, 3.0000002, -3.0000002, // the kinks and their neighbours
+      -1.5, -1.4999999, -1.5000001, // f' crosses zero at −1.5 (exactly: 2z + 3 is exact there)
+    ],
+  },
+  logSigmoid: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'LogSigmoid',
+    formula: '−softplus(−z) = −ln(1 + e⁻ᶻ)',
+    derivativeFormula: 'σ(−z)',
+    params: {},
+    wgsl: { forward: 'log_sigmoid_forward', backward: 'log_sigmoid_backward' },
+    forward: nanOr((z) => (z === Infinity ? -0 : z === -Infinity ? z : -softplusOf(-z))),
+    derivative: nanOr((z) => positive(logistic(-z), z)),
+    ulpBound: (z, _p, mode) => (mode === 'forward' ? expBound : derivativeBound)(z),
+    ulpBoundText: 'f: (16 + 2·|z|) ULP; f\': (32 + 2·|z|) ULP',
+    // σ(−z) = 1 − eʸ, y <= 0, taken as −expm1(y): no cancellation.
+    fromOutput: {
+      formula: '1 − eʸ',
+      wgsl: 'log_sigmoid_backward_from_output',
+      derivative: nanOr((y) => -expm1(Math.min(y, 0))),
+      slope: 1,
+    },
+    options: ['from'],
+    inputs: [
+      20, 20.01, // where −log1p(e⁻ᶻ) hands over to −e⁻ᶻ
+      87, 87.5, 88, // −e⁻ᶻ leaves the normal range
+    ],
+  },
+  softsign: {
+    kind: 'elementwise' as const,
+    group: 'modern' as const,
+    display: 'Softsign',
+    formula: 'z/(1 + |z|)',
+    derivativeFormula: '1/(1 + |z|)²',
+    params: {},
+    wgsl: { forward: 'softsign_forward', backward: 'softsign_backward' },
+    forward: nanOr((z) => (Number.isFinite(z) ? z / (1 + Math.abs(z)) : Math.sign(z))),
+    derivative: nanOr((z) => positive(1 / ((1 + Math.abs(z)) * (1 + Math.abs(z))), z)),
+    ulpBound: (_z, _p, mode) => (mode === 'forward' ? 16 : 32),
+    ulpBoundText: 'f: 16 ULP; f\': 32 ULP',
+    inputs: [
+      1.8e19, 2e19, -2e19, // (1 + |z|)² overflows f32 here; dy·f' with a huge dy is normal
+      1.67e7, -1.67e7, // 1 + |z| stops being exact
+    ],
   },
 } satisfies Record<string, ElementwiseActivation>;
 

@@ -7,6 +7,7 @@ import softmaxWgsl from '../../shaders/softmax.wgsl?raw';
 import softmaxJacobianWgsl from '../../shaders/softmax_jacobian.wgsl?raw';
 import softmaxSubgroupsWgsl from '../../shaders/softmax_subgroups.wgsl?raw';
 import softmaxWorkgroupWgsl from '../../shaders/softmax_workgroup.wgsl?raw';
+import specialWgsl from '../../shaders/special.wgsl?raw';
 import type { ElementwiseActivation, HostConstant, Mode, SoftmaxActivation, SoftmaxProgram } from '../activations/table.js';
 import { UniformLayout } from './uniforms.js';
 
@@ -151,7 +152,7 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
     RESULT: vec ? `apply(${x}, i)` : `apply(${x}, i).x`,
     TAIL: vec ? vec4Tail(x) : '',
   });
-  return `${mathWgsl}\n${activationsWgsl}\n${act.wgsl.source ?? ''}\n${kernel}`;
+  return `${mathWgsl}\n${specialWgsl}\n${activationsWgsl}\n${act.wgsl.source ?? ''}\n${kernel}`;
 }
 
 /**

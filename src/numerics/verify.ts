@@ -61,12 +61,13 @@ export function mixed(n: number, seed: number): Float32Array {
   return out;
 }
 
-/** The cross product SPECIAL_X × SPECIAL_DY as two aligned arrays. */
-export function chosenPairs(): { x: Float32Array; dy: Float32Array } {
-  const x = new Float32Array(SPECIAL_X.length * SPECIAL_DY.length);
+/** The cross product (SPECIAL_X and `extra`, an entry's own inputs) × SPECIAL_DY as two aligned arrays. */
+export function chosenPairs(extra: readonly number[] = []): { x: Float32Array; dy: Float32Array } {
+  const xs = [...SPECIAL_X, ...extra];
+  const x = new Float32Array(xs.length * SPECIAL_DY.length);
   const dy = new Float32Array(x.length);
   let i = 0;
-  for (const a of SPECIAL_X) {
+  for (const a of xs) {
     for (const b of SPECIAL_DY) {
       x[i] = a;
       dy[i++] = b;
@@ -110,6 +111,7 @@ export const SPECIAL_X: readonly number[] = [
   104, -104, // e^-104 is below half the smallest subnormal
   1e4, -1e4, // huge: only saturated values are right
   3.4e38, -3.4e38, // near FLT_MAX: m·z and 2z overflow
+  3.4028234663852886e38, -3.4028234663852886e38, // ±FLT_MAX itself: β·z, z/α, 1 + |z| and z³ overflow
   Infinity, -Infinity, // relu(∞)=∞, σ(±∞)∈{0,1}, tanh(±∞)=±1, elu(-∞)=-α; derivatives 0
   NaN, // NaN in gives NaN out: naive exp(NaN) is +∞ here and max/select drop NaN
   1e-45, -1e-45, // the smallest subnormals: the GPU may flush them to ±0
@@ -164,6 +166,12 @@ export interface ElementwiseCheck {
   readonly worst: Worst | undefined;
   /** Its error in ULP of the correctly rounded result (measuredUlps), against the closest input the GPU may have seen. */
   readonly maxUlps: number;
+  /**
+   * Among results outside the ULP bound but within the entry's absolute tolerance near a zero
+   * crossing (`absoluteBound`), the largest error as a fraction of that tolerance; those results are
+   * left out of `worst` and `maxUlps`.
+   */
+  readonly worstAbsolute: { readonly x: number; readonly dy: number | undefined; readonly fraction: number } | undefined;
 }
 
 /**
@@ -204,6 +212,9 @@ class ElementwiseChecker {
   private worst: Worst | undefined;
   private readonly exactOf: (x: number, dy?: number) => number;
   private readonly bound: (x: number) => number;
+  /** The entry's absolute tolerance near a zero crossing, for this mode, at |dy| = 1; undefined where it has none. */
+  private readonly absolute: ((x: number) => number) | undefined;
+  private worstAbsolute: ElementwiseCheck['worstAbsolute'];
 
   constructor(
     private readonly name: ElementwiseName, private readonly mode: Mode, params: object | undefined,
@@ -216,7 +227,30 @@ class ElementwiseChecker {
     const act = ELEMENTWISE[name];
     const p = resolveParams(name, params);
     this.exactOf = exactElement(act, mode, p);
-    this.bound = (z) => act.ulpBound(z, p);
+    this.bound = (z) => act.ulpBound(z, p, mode);
+    const absolute = mode === 'forward' ? act.absoluteBound?.forward : act.absoluteBound?.derivative;
+    this.absolute = absolute && ((z) => absolute(z, p));
+  }
+
+  /**
+   * Whether g is within the absolute tolerance near a zero crossing (|dy| times it for backward),
+   * at x or at the flushed x, against the exact value there; records the largest such error that
+   * the ULP bound alone would have refused, as a fraction of the tolerance.
+   */
+  private withinAbsolute(xi: number, dyi: number, g: number, ulpRefused: boolean): boolean {
+    if (!this.absolute || !Number.isFinite(g)) return false;
+    let best = Infinity;
+    for (const fx of flushCandidates(xi)) {
+      for (const fdy of flushCandidates(dyi)) {
+        const exact = this.exactOf(fx, fdy);
+        if (!Number.isFinite(exact)) continue;
+        const tolerance = this.absolute(fx) * (this.mode === 'backward' ? Math.abs(fdy) : 1) + MIN_NORMAL_F32;
+        best = Math.min(best, Math.abs(g - exact) / tolerance);
+      }
+    }
+    if (!(best <= 1)) return false;
+    if (ulpRefused && best > (this.worstAbsolute?.fraction ?? 0)) this.worstAbsolute = { x: xi, dy: this.dy && dyi, fraction: best };
+    return true;
   }
 
   check(start: number, end: number): void {
@@ -240,7 +274,7 @@ class ElementwiseChecker {
         for (const fx of flushCandidates(xi)) {
           for (const fdy of flushCandidates(dyi)) ulps = Math.min(ulps, measuredUlps(g, this.exactOf(fx, fdy)));
         }
-        if (!accepted.contains(g)) {
+        if (!accepted.contains(g) && !this.withinAbsolute(xi, dyi, g, true)) {
           const at = { x: xi, dy: dy && dyi, got: g, exact, ulps, bound };
           this.firstFailure ??= { ...at, accepted: accepted.describe };
           if (++this.failureCount <= DESCRIBED_FAILURES) {
@@ -248,14 +282,17 @@ class ElementwiseChecker {
           }
         }
       }
-      if (ulps! > (this.worst?.ulps ?? 0)) this.worst = { x: xi, dy: dy && dyi, got: g, exact, ulps: ulps!, bound };
+      // Results accepted by the absolute tolerance alone are reported there, not as ULP.
+      if (ulps! > (this.worst?.ulps ?? 0) && !(ulps! > bound && this.withinAbsolute(xi, dyi, g, false))) {
+        this.worst = { x: xi, dy: dy && dyi, got: g, exact, ulps: ulps!, bound };
+      }
     }
   }
 
   result(): ElementwiseCheck {
     return {
       checked: this.x.length, failureCount: this.failureCount, failures: this.failures, firstFailure: this.firstFailure,
-      worst: this.worst, maxUlps: this.worst?.ulps ?? 0,
+      worst: this.worst, maxUlps: this.worst?.ulps ?? 0, worstAbsolute: this.worstAbsolute,
     };
   }
 }

@@ -154,8 +154,8 @@ describe('bad input: a clear error, nothing touched', () => {
   const x = new Float32Array([1, -1]);
 
   test('an unknown activation is a TypeError listing the valid names', async () => {
-    await expect(act.forward('gelu' as 'relu', x)).rejects.toThrow(TypeError);
-    await expect(act.forward('gelu' as 'relu', x)).rejects.toThrow(/unknown activation "gelu"; expected one of linear, elu, relu/);
+    await expect(act.forward('swish' as 'relu', x)).rejects.toThrow(TypeError);
+    await expect(act.forward('swish' as 'relu', x)).rejects.toThrow(/unknown activation "swish"; expected one of linear, elu, relu/);
   });
 
   test('bad parameters are RangeErrors naming the parameter and value', async () => {
@@ -171,6 +171,27 @@ describe('bad input: a clear error, nothing touched', () => {
   test('inputs that are neither Float32Array nor GpuTensor are TypeErrors', async () => {
     await expect(act.forward('relu', [1, 2] as unknown as Float32Array)).rejects.toThrow(/x must be a Float32Array or a GpuTensor, got Array/);
     await expect(act.forward('relu', new Float64Array(2) as unknown as Float32Array)).rejects.toThrow(/got Float64Array/);
+  });
+
+  test('bad parameters of the activations of issue 11 (β <= 0, α NaN, an unknown parameter): RangeError, and out keeps its values', async () => {
+    const t = act.tensor(new Float32Array([1, -2, 3, -4]));
+    const out = act.tensor(new Float32Array([7, 7, 7, 7]));
+    const calls: [string, () => unknown, RegExp][] = [
+      ['softplus beta 0', () => act.forward('softplus', t, { beta: 0, out }), /softplus: parameter beta = 0 is invalid/],
+      ['softplus beta -1', () => act.backward('softplus', t, t, { beta: -1, out }), /beta = -1 is invalid/],
+      ['celu alpha NaN', () => act.derivative('celu', t, { alpha: NaN, out }), /celu: parameter alpha = NaN is invalid/],
+      ['hardSigmoid alpha NaN', () => act.forward('hardSigmoid', t, { alpha: NaN, out }), /hardSigmoid: parameter alpha = NaN/],
+      ['gelu approximate', () => act.forward('gelu', t, { approximate: 'tanh', out } as object), /gelu: unknown parameter "approximate"/],
+      ['mish from output', () => act.backward('mish', t, t, { from: 'output', out }), /backward's option "from" is for/],
+    ];
+    for (const [what, call, message] of calls) {
+      expect(call, what).toThrow(RangeError);
+      expect(call, what).toThrow(message);
+    }
+    await expect(act.forward('softplus', new Float32Array(2), { beta: 0 })).rejects.toThrow(RangeError);
+    expect(Array.from(await out.read())).toEqual([7, 7, 7, 7]);
+    t.destroy();
+    out.destroy();
   });
 
   test('GPU-resident calls throw synchronously, before anything is enqueued', () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ELEMENTWISE, resolveParams, type ElementwiseName, type Mode } from '../../src/activations/table.js';
 import { elementsPerGroup } from '../../src/gpu/kernels.js';
 import { createActivations, type Activations } from '../../src/index.js';
-import { checkElementwise, chosenPairs, mixed, paramSets, uniform } from '../../src/numerics/verify.js';
+import { checkElementwise, chosenPairs, mixed, paramSets, uniform, verificationInputs } from '../../src/numerics/verify.js';
 
 export const MODES: readonly Mode[] = ['forward', 'derivative', 'backward'];
 
@@ -37,8 +37,8 @@ export function elementwiseSuite(names: readonly string[]): void {
   });
 
   describe.each(names as ElementwiseName[])('%s', (name) => {
-    test.each(MODES)('%s on the special inputs (× the special dy for backward), every parameter set', async (mode) => {
-      const { x, dy } = chosenPairs();
+    test.each(MODES)('%s on the special inputs and the entry\'s own (× the special dy for backward), every parameter set', async (mode) => {
+      const { x, dy } = chosenPairs(ELEMENTWISE[name].inputs);
       for (const params of paramSets(ELEMENTWISE[name])) {
         expectWithinContract(name, mode, params, x, dy, await run(name, mode, x, dy, params));
       }
@@ -61,6 +61,13 @@ export function elementwiseSuite(names: readonly string[]): void {
       const w = r.worst;
       denseReport.push(`${name.padEnd(9)} ${mode.padEnd(10)} ${String(r.maxUlps).padStart(3)} ULP` +
         (w ? ` (x=${w.x}${w.dy === undefined ? '' : `, dy=${w.dy}`})` : ''));
+    });
+
+    test.each(MODES)('%s on 2^17 random inputs: half random bit patterns (every exponent, ±∞, NaN), half uniform in [-30, 30]', async (mode) => {
+      const x = verificationInputs(2 ** 17, 11, 30);
+      // dy the same way: huge, subnormal, infinite and NaN upstream gradients too.
+      const dy = verificationInputs(2 ** 17, 12, 4);
+      expectWithinContract(name, mode, {}, x, dy, await run(name, mode, x, dy, {}));
     });
 
     // The contract's special values are exact on every GPU: f and f' at ±∞ are the reference's,

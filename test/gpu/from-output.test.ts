@@ -26,8 +26,9 @@ const CASES = ELEMENTWISE_NAMES.flatMap((name) => {
 });
 
 describe.each(CASES)('%s %o', (name, params) => {
-  const { slope, largest } = ELEMENTWISE[name].fromOutput!;
+  const { slope: slopeOf, largest } = ELEMENTWISE[name].fromOutput!;
   const scale = largest?.(resolveParams(name, params)) ?? 1;
+  const slope = typeof slopeOf === 'number' ? slopeOf : slopeOf(resolveParams(name, params));
 
   test('chosen inputs × finite chosen dy, and a dense sweep over [-100, 100]', async () => {
     const sweep = uniform(2 ** 16, -100, 100, 5);
@@ -86,7 +87,7 @@ describe.each(CASES)('%s %o', (name, params) => {
 test('activations without a from-output form reject it, and say which have one', async () => {
   const x = new Float32Array(4);
   await expect(act.backward('linear', x, x, { from: 'output' })).rejects.toThrow(
-    'linear: backward\'s option "from" is for elu, relu, leakyRelu, sigmoid, tanh, softmax, logSoftmax only; linear takes the parameter "m"',
+    'linear: backward\'s option "from" is for elu, relu, leakyRelu, sigmoid, tanh, softplus, selu, celu, logSigmoid, softmax, logSoftmax only; linear takes the parameter "m"',
   );
 });
 

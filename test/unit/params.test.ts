@@ -4,8 +4,8 @@ import { ACTIVATION_NAMES, lookupActivation, resolveParams } from '../../src/act
 
 describe('lookupActivation', () => {
   test('an unknown name is a TypeError listing the valid names', () => {
-    expect(() => lookupActivation('gelu', 'forward')).toThrow(TypeError);
-    expect(() => lookupActivation('gelu', 'forward')).toThrow(`forward: unknown activation "gelu"; expected one of ${ACTIVATION_NAMES.join(', ')}`);
+    expect(() => lookupActivation('swish', 'forward')).toThrow(TypeError);
+    expect(() => lookupActivation('swish', 'forward')).toThrow(`forward: unknown activation "swish"; expected one of ${ACTIVATION_NAMES.join(', ')}`);
   });
 
   test('inherited property names are not activations', () => {
@@ -19,6 +19,9 @@ describe('resolveParams', () => {
     expect(resolveParams('leakyRelu', {})).toEqual({ alpha: Math.fround(0.01) });
     expect(resolveParams('linear', {})).toEqual({ m: 1 });
     expect(resolveParams('relu', {})).toEqual({});
+    expect(resolveParams('softplus', {})).toEqual({ beta: 1 });
+    expect(resolveParams('hardSigmoid', {})).toEqual({ alpha: Math.fround(1 / 6), beta: 0.5 });
+    expect(resolveParams('celu', { alpha: 2 })).toEqual({ alpha: 2 });
   });
 
   test.each([
@@ -32,6 +35,17 @@ describe('resolveParams', () => {
     ['leakyRelu', { alpha: -1e-42 }, /alpha = -1e-42 is subnormal/],
     ['linear', { alpha: 2 }, /linear: unknown parameter "alpha"; linear takes the parameter "m"$/],
     ['relu', { alpha: 2 }, /relu: unknown parameter "alpha"; relu takes no parameters, and the option "from"$/],
+    // The activations of issue 11.
+    ['softplus', { beta: 0 }, /softplus: parameter beta = 0 is invalid; expected a finite number > 0/],
+    ['softplus', { beta: -2 }, /beta = -2 is invalid/],
+    ['softplus', { beta: NaN }, /beta = NaN is invalid/],
+    ['celu', { alpha: NaN }, /celu: parameter alpha = NaN is invalid; expected a finite number > 0/],
+    ['celu', { alpha: 0 }, /alpha = 0 is invalid/],
+    ['hardSigmoid', { alpha: NaN }, /hardSigmoid: parameter alpha = NaN is invalid; expected a finite number/],
+    ['hardSigmoid', { beta: Infinity }, /beta = Infinity is invalid/],
+    ['gelu', { approximate: 'tanh' }, /gelu: unknown parameter "approximate"; gelu takes no parameters$/],
+    ['softplus', { threshold: 20 }, /softplus: unknown parameter "threshold"; softplus takes the parameter "beta", and the option "from"$/],
+    ['selu', { alpha: 1.6 }, /selu: unknown parameter "alpha"; selu takes no parameters, and the option "from"$/],
   ] as const)('%s %o is a RangeError', (name, params, message) => {
     expect(() => resolveParams(name, params)).toThrow(RangeError);
     expect(() => resolveParams(name, params)).toThrow(message);

@@ -1,18 +1,36 @@
 // The table is the single source: the README's activation tables are generated from it (`npm run
 // docs`), and every WGSL function it names exists in shaders/.
 import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { README_SECTIONS } from '../../src/activations/docs.js';
 import { ELEMENTWISE, ELEMENTWISE_NAMES } from '../../src/activations/table.js';
 import { replaceSection } from '../../scripts/readme.mjs';
+import { accuracySection, measuredMaxima, readAccuracy } from '../../bench/accuracy-report.mjs';
 
 const shaders = new URL('../../shaders/', import.meta.url);
 const wgsl = readdirSync(shaders).filter((f) => f.endsWith('.wgsl')).map((f) => readFileSync(new URL(f, shaders), 'utf8')).join('\n');
 
+const accuracy = readAccuracy(fileURLToPath(new URL('../../bench/results/accuracy.json', import.meta.url)));
+
 describe('README', () => {
   test.each(Object.keys(README_SECTIONS))('the %s table is the one the table generates (run `npm run docs`)', (name) => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    expect(readme).toBe(replaceSection(readme, name, README_SECTIONS[name]!()));
+    expect(readme).toBe(replaceSection(readme, name, README_SECTIONS[name]!((op) => measuredMaxima(accuracy, op))));
+  });
+
+  test('the accuracy section is the one generated from bench/results/accuracy.json (npm run accuracy)', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toBe(replaceSection(readme, 'accuracy', accuracySection(accuracy)));
+  });
+
+  test('the accuracy results cover every elementwise activation, in every mode, within its bound', () => {
+    expect(accuracy.ops.map((op: { name: string }) => op.name)).toEqual(ELEMENTWISE_NAMES);
+    for (const op of accuracy.ops) {
+      for (const mode of ['forward', 'derivative', 'backward']) {
+        expect(op.ours[mode], `${op.name} ${mode}`).toMatchObject({ status: 'ok', failures: 0 });
+      }
+    }
   });
 });
 

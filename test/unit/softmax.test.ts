@@ -65,7 +65,7 @@ describe('resolveSource and resolveParams', () => {
     expect(() => resolveParams('logSoftmax', { alpha: 1 })).toThrow('logSoftmax: unknown parameter "alpha"; logSoftmax takes no parameters, and the options "shape", "axis", "from"');
     expect(resolveParams('sigmoid', { from: 'output' })).toEqual({});
     expect(() => resolveParams('sigmoid', { shape: [1] })).toThrow('sigmoid: the option "shape" is for softmax, logSoftmax only; sigmoid takes no parameters, and the option "from"');
-    expect(() => resolveParams('linear', { from: 'output' })).toThrow('linear: backward\'s option "from" is for elu, relu, leakyRelu, sigmoid, tanh, softmax, logSoftmax only; linear takes the parameter "m"');
+    expect(() => resolveParams('linear', { from: 'output' })).toThrow('linear: backward\'s option "from" is for elu, relu, leakyRelu, sigmoid, tanh, softplus, selu, celu, logSigmoid, softmax, logSoftmax only; linear takes the parameter "m"');
   });
 });
 

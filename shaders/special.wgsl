@@ -1,0 +1,146 @@
+// Special functions for the activations added with issue 11 (GELU, softplus, ...), built on the
+// exp of math.wgsl (exp_parts, exp_accurate, scale2, mul_scaled). Like math.wgsl, everything works
+// on vec4<f32> lanes and avoids the built-in exp, log, tanh and erf: on the software adapter these
+// stray near their edges (see math.wgsl), and WGSL allows log an absolute error of 2^-21 near 1,
+// which would destroy log1p's relative accuracy.
+//
+// Polynomial coefficients were fitted for this library (Chebyshev least squares in float64 against
+// SciPy's erfcx and NumPy's arctanh, then rounded to f32, with the error checked in f32 Horner form);
+// the fit errors are stated beside each.
+
+// q · 2^e with one rounding, for any finite q: frexp folds q's own exponent into e, so that scale2
+// gets a mantissa in [0.5, 1) whatever the size of q.
+fn scale_parts(q: vec4<f32>, e: vec4<i32>) -> vec4<f32> {
+  let f = frexp(q);
+  return scale2(f.fract, e + f.exp);
+}
+
+// dy · (q · 2^e) with one rounding, for any finite q (mul_scaled wants |q| in [0.17, 1.42]).
+fn mul_parts(dy: vec4<f32>, q: vec4<f32>, e: vec4<i32>) -> vec4<f32> {
+  let f = frexp(q);
+  return mul_scaled(dy, f.fract, e + f.exp);
+}
+
+// z clamped to [-limit, limit], infinities included: for the finite factors of a formula whose tails
+// are flat, so that no ∞ · 0 turns into NaN.
+fn clamp_all(z: vec4<f32>, limit: f32) -> vec4<f32> {
+  return select(select(z, vec4(-limit), z < vec4(-limit)), vec4(limit), z > vec4(limit));
+}
+
+// The same, except that ±∞ stay ±∞: for an exp argument, so that exp_parts(-∞) gives m = 0 exactly at
+// an infinite input (where f' is exactly 0, and ∞ · f' must be NaN) and a tiny nonzero m for every
+// finite one (where ∞ · f' is ±∞).
+fn clamp_finite(z: vec4<f32>, limit: f32) -> vec4<f32> {
+  return select(clamp_all(z, limit), z, is_inf(z));
+}
+
+// ln(1 + x) for x in [0, 1] (softplus's log1p(e^-|t|)), without cancellation near 0:
+// 2·atanh(s), s = x / (2 + x) <= 1/3, with atanh(s)/s a degree-5 polynomial in s² (fit error 3e-10).
+fn log1p_unit(x: vec4<f32>) -> vec4<f32> {
+  let s = x / (2.0 + x);
+  let u = s * s;
+  let p = 1.0 + u * (0.333333373 + u * (0.199994773 + u * (0.143066928 + u * (0.107379608 + u * 0.120451659))));
+  return 2.0 * s * p;
+}
+
+const INV_SQRT_2PI: f32 = 0.398942280;
+
+// e^(-a²/2) as exp parts, for a = |z| <= 40, with an exact exp argument: a = hi + lo where hi keeps
+// 12 significant bits, so hi² is exact in f32 (24 bits) and a² - hi² = lo·(a + hi) is small. The
+// rounding of z² itself would cost up to z² ULP of the result (169 ULP at z = -13).
+fn exp_neg_half_square(a: vec4<f32>) -> ExpParts {
+  let hi = bitcast<vec4<f32>>(bitcast<vec4<u32>>(a) & vec4(0xfffff000u));
+  let lo = a - hi;
+  let big = exp_parts(-0.5 * (hi * hi));
+  // |lo·(a + hi)/2| < 2^-11·a² <= 0.79 for a <= 40.
+  let small = exp_accurate(-0.5 * lo * (a + hi));
+  return ExpParts(big.m * small, big.e);
+}
+
+// The Mills ratio R(a) = Φ(−a)/φ(a) for a >= 0.8, so that Φ(−a) = ½·erfc(a/√2) = e^(−a²/2)·R(a)/√(2π)
+// keeps its relative accuracy in the far tail. R(a) = t·H(t) with t = 2/(2 + a) and H a degree-10
+// polynomial (fit error 3e-9 relative on a in [0.8, 40], about 4 ULP with the f32 roundings).
+fn mills_ratio(a: vec4<f32>) -> vec4<f32> {
+  let t = 2.0 / (2.0 + a);
+  let h = 0.499999762 + t * (0.500015914 + t * (0.374575406 + t * (0.131193668 + t * (-0.211206600
+        + t * (0.0306380093 + t * (-1.23504317 + t * (3.01933622 + t * (-3.09678054 + t * (1.56151164
+        + t * -0.320887953)))))))));
+  return t * h;
+}
+
+// Φ(z) − ½ for |z| < 0.8: z·φ(0)·Σ (−1)ⁿ tⁿ/(n!·(2n + 1)) with t = z²/2 (Taylor; the first term left
+// out is below 2^-32 relative).
+fn normal_cdf_center(z: vec4<f32>) -> vec4<f32> {
+  let t = 0.5 * z * z;
+  let s = 1.0 + t * (-0.333333333 + t * (0.1 + t * (-0.0238095238 + t * (0.00462962963 + t * (-0.000757575758
+        + t * (0.000106837607 + t * -1.32275132e-05))))));
+  return z * INV_SQRT_2PI * s;
+}
+
+// a·b = hi + lo exactly (Dekker's product, no FMA needed): a and b are cut into 12-bit halves by
+// masking their bits, so every partial product is exact. For |a·b| well inside f32's range.
+fn two_product(a: vec4<f32>, b: vec4<f32>) -> Diff {
+  let mask = vec4(0xfffff000u);
+  let ah = bitcast<vec4<f32>>(bitcast<vec4<u32>>(a) & mask);
+  let al = a - ah;
+  let bh = bitcast<vec4<f32>>(bitcast<vec4<u32>>(b) & mask);
+  let bl = b - bh;
+  let hi = a * b;
+  return Diff(hi, (((ah * bh - hi) + ah * bl) + al * bh) + al * bl);
+}
+
+// e^-|w| as exp parts, where the exact w is w + w_lo (w_lo: the rounding error of the argument, from
+// two_product and the like): the error goes into exp as its carry, so an exp argument computed from
+// z (1.702·z, geluTanh's cubic) costs no more than one given exactly. Beyond |w| = 400 (where the
+// result is 0 or the argument clamped) and at w = ±∞ the carry is dropped.
+fn exp_neg_abs(w: vec4<f32>, w_lo: vec4<f32>) -> ExpParts {
+  let carry = select(select(w_lo, -w_lo, w >= vec4(0.0)), vec4(0.0), abs(w) > vec4(400.0));
+  return exp_parts_carry(-abs(w), carry);
+}
+
+// x·σ(w) for w of x's sign (silu: w = x; quickGelu: w = 1.702x; geluTanh: w = 2u), w + w_lo exact.
+// For w < 0 it is x·e/(1 + e), e = e^w = m·2^k kept apart so that x·e is right where e alone would be
+// subnormal; `xn` is x clamped (finite) for that branch, so that -∞ gives -0 rather than -∞·0.
+fn x_sigmoid(x: vec4<f32>, xn: vec4<f32>, w: vec4<f32>, w_lo: vec4<f32>) -> vec4<f32> {
+  let ep = exp_neg_abs(w, w_lo);
+  let e = scale2(ep.m, ep.e);
+  let neg = scale_parts(xn * ep.m / (1.0 + e), ep.e);
+  return select(x / (1.0 + e), neg, w < vec4(0.0));
+}
+
+// dy · σ(w)·(1 + v·(1 − σ(w))): the derivative of x·σ(w(x)) with v = x·w'(x) (silu, quickGelu:
+// v = w; geluTanh: v = z·w'(z)). With e = e^-|w|: (1 + e + v·e)/(1 + e)² for w >= 0, and
+// e·((1 + v) + e)/(1 + e)² for w < 0, where 1 + v is exact near the zero crossing (v near -1.28,
+// Sterbenz) and e's exponent stays apart. v must be finite; w may be ±∞; w + w_lo is exact.
+fn sigmoid_slope_backward(w: vec4<f32>, w_lo: vec4<f32>, v: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  let ep = exp_neg_abs(w, w_lo);
+  let e = scale2(ep.m, ep.e);
+  let d = (1.0 + e) * (1.0 + e);
+  let pos = dy * ((1.0 + e + v * e) / d);
+  let neg = mul_parts(dy, ep.m * ((1.0 + v) + e) / d, ep.e);
+  return select(pos, neg, w < vec4(0.0));
+}
+
+// α·z + β as an unevaluated sum hi + lo, right to about 2^-40 of the larger of |α·z| and |β|: α
+// and z are cut into 12-bit halves (by masking their bits), so the four partial products of α·z are
+// exact, and they are added to β with their rounding errors kept (exact_diff is TwoSum). The
+// cancelling sum near hardSigmoid's kink at 0, and its comparison with 1, are then right where a
+// plain α·z + β would be off by up to 2^-24·|β|. Where |α·z| >= 2^100 (a saturated result) the plain
+// sum is used, so that no partial product overflows.
+fn affine_accurate(z: vec4<f32>, alpha: f32, beta: f32) -> Diff {
+  let mask = vec4(0xfffff000u);
+  let zh = bitcast<vec4<f32>>(bitcast<vec4<u32>>(z) & mask);
+  let zl = z - zh;
+  let ah = bitcast<f32>(bitcast<u32>(alpha) & 0xfffff000u);
+  let al = alpha - ah;
+  let s1 = exact_diff(vec4(beta), -(ah * zh));
+  let s2 = exact_diff(s1.hi, -(ah * zl));
+  let s3 = exact_diff(s2.hi, -(al * zh));
+  let s4 = exact_diff(s3.hi, -(al * zl));
+  let lo = ((s1.lo + s2.lo) + s3.lo) + s4.lo;
+  let product = alpha * z;
+  let small = abs(product) < vec4(1.2676506e30);
+  // α = 0 leaves β, also at z = ±∞ (where 0·∞ would be NaN).
+  let hi = select(select(product + beta, s4.hi, small), vec4(beta), alpha == 0.0);
+  return Diff(hi, select(vec4(0.0), lo, small & vec4(alpha != 0.0)));
+}
