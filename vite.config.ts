@@ -38,6 +38,7 @@ export default defineConfig(async () => ({
         test: {
           name: 'gpu',
           ...gpuSuite,
+          provide: { loopIterations: 10_000 },
           setupFiles: ['test/setup/uncaptured-errors.ts'],
           browser: {
             enabled: true,
@@ -56,6 +57,7 @@ export default defineConfig(async () => ({
         test: {
           name: 'gpu-node',
           ...gpuSuite,
+          provide: { loopIterations: 10_000 },
           environment: 'node',
           setupFiles: ['test/setup/node-webgpu.ts', 'test/setup/uncaptured-errors.ts'],
         },
@@ -65,6 +67,8 @@ export default defineConfig(async () => ({
         test: {
           name: 'gpu-deno',
           ...gpuSuite,
+          // A readback takes ~13 ms in Deno: 2 000 iterations of the soak loop (issue 15's length) per size.
+          provide: { loopIterations: 2_000 },
           environment: 'node',
           setupFiles: ['test/setup/uncaptured-errors.ts'],
         },
