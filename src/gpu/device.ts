@@ -37,6 +37,12 @@ const REQUESTED_LIMITS = [
 ] as const;
 
 /**
+ * The GPU object each device came from, kept alive as long as the device: Dawn for Node crashes when
+ * a `create()` result is collected while its device is in use.
+ */
+const gpuOf = new WeakMap<GPUDevice, GPU>();
+
+/**
  * A device with the adapter's largest buffer, binding and workgroup sizes, and the optional
  * features the kernels can use (subgroups, timestamp-query). `gpu` defaults to navigator.gpu.
  */
@@ -55,6 +61,7 @@ export async function requestBestDevice(gpu?: GPU): Promise<GPUDevice> {
     requiredFeatures: wanted.filter((f) => adapter.features.has(f)),
     requiredLimits,
   });
+  gpuOf.set(device, gpu);
   return device;
 }
 
