@@ -61,11 +61,15 @@ export function stackEnv(stack, env = process.env) {
   return new Error(`unknown stack ${JSON.stringify(stack)}; expected node or deno`);
 }
 
-/** The command that runs `script` (a JS or TS file) with `args` on `stack`. */
-export function stackCommand(stack, script, args = []) {
+/**
+ * The command that runs `script` (a JS or TS file) with `args` on `stack`; `v8Flags` go to V8 in
+ * either runtime (the benchmark's --no-opt on Node: see docs/dawn-node-crash.mjs).
+ */
+export function stackCommand(stack, script, args = [], v8Flags = []) {
   // --expose-gc: the FinalizationRegistry tests collect garbage on demand, as in the browser.
-  if (stack === 'deno') return [process.execPath, [denoBinary, 'run', '-A', '--v8-flags=--expose-gc', script, ...args]];
-  return [process.execPath, ['--expose-gc', script, ...args]];
+  const flags = ['--expose-gc', ...v8Flags];
+  if (stack === 'deno') return [process.execPath, [denoBinary, 'run', '-A', `--v8-flags=${flags.join(',')}`, script, ...args]];
+  return [process.execPath, [...flags, script, ...args]];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
