@@ -3,8 +3,9 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { chromiumArgs, requireChromium } from './scripts/browser.mjs';
 
-// Chromium is resolved only when the browser's GPU project runs, so unit tests and the other stacks need no browser.
-const browserProject = process.argv.some((a) => a === 'gpu' || a === '--project=gpu') || !process.argv.includes('--project');
+// Chromium is resolved only when the browser's GPU project runs, so the build, the unit tests and the
+// other stacks need no browser.
+const browserProject = process.argv.some((a) => a === 'gpu' || a === '--project=gpu');
 
 // The GPU suite, the same files on every stack (see scripts/stacks.mjs for what each stack needs).
 const gpuSuite = {
