@@ -3,7 +3,20 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { chromiumArgs, requireChromium } from './scripts/browser.mjs';
 
-const gpuProject = process.argv.some((a) => a.includes('gpu'));
+// Chromium is resolved only when the browser's GPU project runs, so the build, the unit tests and the
+// other stacks need no browser.
+const browserProject = process.argv.some((a) => a === 'gpu' || a === '--project=gpu');
+
+// The GPU suite, the same files on every stack (see scripts/stacks.mjs for what each stack needs).
+const gpuSuite = {
+  include: ['test/gpu/**/*.test.ts'],
+  // The software adapters are slow: a 2^26-element dispatch takes seconds.
+  testTimeout: 120_000,
+  hookTimeout: 60_000,
+  fileParallelism: false,
+  // Outside the browser too, the FinalizationRegistry tests collect garbage on demand (Deno takes the flag as well).
+  execArgv: ['--expose-gc'],
+};
 
 export default defineConfig(async () => ({
   // `npm run build`: the library as one ESM file with the WGSL inlined (imported with ?raw).
@@ -25,23 +38,40 @@ export default defineConfig(async () => ({
       {
         test: {
           name: 'gpu',
-          include: ['test/gpu/**/*.test.ts'],
+          ...gpuSuite,
+          provide: { loopIterations: 10_000 },
           setupFiles: ['test/setup/uncaptured-errors.ts'],
-          // The software adapter is slow: a 2^26-element dispatch takes seconds.
-          testTimeout: 120_000,
-          hookTimeout: 60_000,
-          fileParallelism: false,
           browser: {
             enabled: true,
             headless: true,
             screenshotFailures: false,
             provider: playwright({
-              // Resolved only when the GPU project runs, so unit tests need no browser.
               // --expose-gc: the tests of the FinalizationRegistry safety net collect garbage on demand.
-              launchOptions: gpuProject ? { executablePath: await requireChromium(), args: [...chromiumArgs, '--js-flags=--expose-gc'] } : {},
+              launchOptions: browserProject ? { executablePath: await requireChromium(), args: [...chromiumArgs, '--js-flags=--expose-gc'] } : {},
             }),
             instances: [{ browser: 'chromium' as const }],
           },
+        },
+      },
+      // Node + Dawn (the webgpu package): `node scripts/stacks.mjs node --vitest run --project gpu-node`.
+      {
+        test: {
+          name: 'gpu-node',
+          ...gpuSuite,
+          provide: { loopIterations: 10_000 },
+          environment: 'node',
+          setupFiles: ['test/setup/node-webgpu.ts', 'test/setup/uncaptured-errors.ts'],
+        },
+      },
+      // Deno's built-in WebGPU, vitest itself running in Deno: `node scripts/stacks.mjs deno --vitest run --project gpu-deno`.
+      {
+        test: {
+          name: 'gpu-deno',
+          ...gpuSuite,
+          // A readback takes ~13 ms in Deno: 2 000 iterations of the soak loop (issue 15's length) per size.
+          provide: { loopIterations: 2_000 },
+          environment: 'node',
+          setupFiles: ['test/setup/uncaptured-errors.ts'],
         },
       },
     ],

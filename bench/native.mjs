@@ -1,20 +1,26 @@
-// Native-GPU figures for machines without a browser: the built library (dist/index.js) on Dawn for
-// Node (the npm package `webgpu`), timed with timestamp queries on every compute pass.
+// Native-GPU figures for machines without a browser: the built library (dist/index.js) outside the
+// browser, timed with timestamp queries on every compute pass. On Node it uses Dawn for Node (the npm
+// package `webgpu`); where the runtime has navigator.gpu (Deno), that.
 //
-//   npm run build && npm i --no-save webgpu@0.6.2 && node --no-opt bench/native.mjs
+//   npm run bench -- --runtime node|deno [--quick]   builds dist/ and runs this on that stack (scripts/stacks.mjs)
+//   npm run build && node --no-opt bench/native.mjs   on a machine with a GPU (Vulkan) and the webgpu package
+//                                                     (--no-opt: see docs/dawn-node-crash.mjs)
 //
-// Not part of `npm test` (Dawn for Node is unstable on the software adapter, see README). It checks
-// every op and mode against the accuracy contract on this GPU, then times our kernels and the copy
-// baselines (the peers need a browser). Prints max ULP, GB/s and the ratio to the best trivial copy
-// kernel, and writes $OUT/native.json when $OUT is set.
+// It checks every op and mode against the accuracy contract on this GPU, then times our kernels and
+// the copy baselines (the peers need a browser). Prints max ULP, GB/s and the ratio to the best
+// trivial copy kernel, and writes $RESULTS (else $OUT/native.json) when set.
+// Environment: SIZES (log2, comma-separated; default 22,24,26), SAMPLES (7), K (20 dispatches per sample).
 import { writeFileSync } from 'node:fs';
-import { create, globals } from 'webgpu';
 
-Object.assign(globalThis, globals);
-globalThis.navigator = { gpu: create(['disable-dawn-features=timestamp_quantization']) };
+let gpu = globalThis.navigator?.gpu;
+if (!gpu) {
+  const { create, globals } = await import('webgpu');
+  Object.assign(globalThis, globals);
+  gpu = create(['disable-dawn-features=timestamp_quantization']);
+}
 const { createActivations, accuracy, ELEMENTWISE } = await import(process.env.ACTIVATIONS_DIST ?? '../dist/index.js');
 
-const act = await createActivations();
+const act = await createActivations({ gpu });
 const { device } = act;
 const adapterInfo = device.adapterInfo ?? {};
 if (!device.features.has('timestamp-query')) throw new Error('this benchmark needs timestamp-query');
@@ -170,6 +176,7 @@ for (const n of SIZES) {
   for (const t of [x, dy, y]) t.destroy();
 }
 const result = { adapter: info, date: new Date().toISOString(), samples: SAMPLES, dispatchesPerSample: K, accuracy: accuracyRows, rows };
-if (process.env.OUT) writeFileSync(`${process.env.OUT}/native.json`, JSON.stringify(result, null, 2));
+const outFile = process.env.RESULTS ?? (process.env.OUT && `${process.env.OUT}/native.json`);
+if (outFile) writeFileSync(outFile, JSON.stringify(result, null, 2));
 act.destroy();
 process.exit(0);

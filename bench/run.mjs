@@ -6,15 +6,19 @@
 //   npm run bench -- --quick             2^22 and softmax [4096,1024] only, 3 samples → bench/results.partial.json
 //   npm run bench -- --filter 'sigmoid'  cases whose id matches    → bench/results.partial.json
 //   npm run bench -- --overhead-only     the per-call overhead section alone → bench/results.partial.json
+//   npm run bench -- --runtime deno|node our ops and the copy kernels on that stack (bench/native.mjs;
+//                                        --quick, --sizes and --samples apply) → bench/results.<runtime>[.partial].json
 //   options: --sizes 20,22,24 (log2 of the elementwise sizes), --samples N, --warmups N,
 //            --no-peers (ours and the copy baselines only), --no-overhead, --out FILE
 import { realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
 import { chromium } from 'playwright';
-import { createServer } from 'vite';
+import { build, createServer } from 'vite';
 import { chromiumArgs, requireChromium } from '../scripts/browser.mjs';
+import { stackCommand, stackEnv } from '../scripts/stacks.mjs';
 import { describeRun, formatOverhead, formatTable } from './report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,6 +34,7 @@ const { values: args } = parseArgs({
     'no-overhead': { type: 'boolean', default: false },
     'overhead-only': { type: 'boolean', default: false },
     out: { type: 'string' },
+    runtime: { type: 'string', default: 'chromium' },
   },
 });
 
@@ -56,6 +61,27 @@ const subset = args.quick || args.filter || args.sizes || args.samples || args.w
 const outPath = args.out ?? join(root, 'bench', subset ? 'results.partial.json' : 'results.json');
 
 const log = (line) => process.stderr.write(`${line}\n`);
+
+if (args.runtime !== 'chromium') {
+  // Outside the browser: the built library on Node (Dawn) or Deno, our kernels and the copy baselines.
+  const env = stackEnv(args.runtime);
+  if (env instanceof Error) throw new Error(`bench --runtime: ${env.message}`);
+  await build({ root, logLevel: 'warn' });
+  const out = args.out ?? join(root, 'bench', `results.${args.runtime}${subset ? '.partial' : ''}.json`);
+  const knobs = {
+    SIZES: args.sizes ?? (args.quick ? '20' : '22,24'),
+    SAMPLES: String(args.samples ? positiveInt('samples', args.samples) : args.quick ? 3 : 7),
+    K: args.quick ? '4' : '20',
+    RESULTS: out,
+  };
+  // --no-opt: Dawn for Node crashes when optimized JS keeps the main thread busy between large
+  // round trips, as the accuracy check does (docs/dawn-node-crash.mjs).
+  const [cmd, argv] = stackCommand(args.runtime, join(root, 'bench', 'native.mjs'), [], args.runtime === 'node' ? ['--no-opt'] : []);
+  const run = spawnSync(cmd, argv, { stdio: 'inherit', cwd: root, env: { ...env, ...knobs } });
+  if (run.status !== 0) throw new Error(`bench --runtime ${args.runtime}: bench/native.mjs exited with ${run.status ?? run.signal}`);
+  log(`bench: wrote ${relative(process.cwd(), out)}`);
+  process.exit(0);
+}
 
 const server = await createServer({
   configFile: false,

@@ -3,8 +3,9 @@
 // dispatches through the instance's GPU runtime (src/gpu/runtime.ts).
 import type { ActivationName, Mode, ParamName, Source } from './activations/table.js';
 import { checkOperands, describe, resolveCall, type Call, type Operands } from './activations/call.js';
-import { requestBestDevice } from './gpu/device.js';
+import { WebGpuUnavailableError, requestBestDevice } from './gpu/device.js';
 import { runElementwise } from './gpu/elementwise.js';
+import { LARGEST_WORKGROUP } from './gpu/kernels.js';
 import { AllocationError, GpuRuntime, labelOf, type ActivationsStats, type DeviceLoss } from './gpu/runtime.js';
 import { runSoftmax } from './gpu/softmax.js';
 import { GpuTensor } from './gpu/tensor.js';
@@ -14,6 +15,11 @@ export type { ActivationsStats, DeviceLoss } from './gpu/runtime.js';
 export interface CreateOptions {
   /** Reuse the caller's device. It is never destroyed by the library. */
   device?: GPUDevice;
+  /**
+   * Where to get an adapter when no `device` is given (default: navigator.gpu). Node has none:
+   * pass `create([])` of the `webgpu` package.
+   */
+  gpu?: GPU;
   /**
    * The most bytes one dispatch binds per operand (default and maximum: the device's
    * maxStorageBufferBindingSize). Larger tensors are processed in chunks.
@@ -261,8 +267,12 @@ export async function createActivations(options: CreateOptions = {}): Promise<Ac
   if (options.device !== undefined && !isGpuDevice(options.device)) {
     throw new TypeError(`createActivations: device must be a GPUDevice, got ${describe(options.device)}`);
   }
+  if (options.gpu !== undefined) {
+    if (options.device !== undefined) throw new TypeError('createActivations: pass device or gpu, not both');
+    if (!isGpu(options.gpu)) throw new TypeError(`createActivations: gpu must be a GPU (navigator.gpu, or create() of the webgpu package), got ${describe(options.gpu)}`);
+  }
   const owns = options.device === undefined;
-  const device = options.device ?? (await requestBestDevice());
+  const device = options.device ?? (await requestBestDevice(options.gpu));
   const hasSubgroups = device.features.has('subgroups');
   const fail = (error: Error): never => {
     if (owns) device.destroy();
@@ -270,6 +280,13 @@ export async function createActivations(options: CreateOptions = {}): Promise<Ac
   };
   if (subgroups === true && !hasSubgroups) {
     fail(new RangeError('createActivations: subgroups is true, but the device lacks the "subgroups" feature'));
+  }
+  for (const name of ['maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX'] as const) {
+    const value = device.limits[name];
+    if (value >= LARGEST_WORKGROUP) continue;
+    fail(owns
+      ? new WebGpuUnavailableError(`createActivations: the adapter's ${name} ${value} is below the ${LARGEST_WORKGROUP} invocations of the library's workgroups`)
+      : new RangeError(`createActivations: the device's ${name} ${value} is below the ${LARGEST_WORKGROUP} invocations of the library's workgroups; request ${name}: ${LARGEST_WORKGROUP} when creating it`));
   }
   const limit = device.limits.maxComputeWorkgroupsPerDimension;
   if (maxWorkgroupsPerDimension !== undefined && maxWorkgroupsPerDimension > limit) {
@@ -287,6 +304,10 @@ export async function createActivations(options: CreateOptions = {}): Promise<Ac
 function isGpuBuffer(v: unknown): v is GPUBuffer {
   if (typeof GPUBuffer === 'function') return v instanceof GPUBuffer;
   return typeof v === 'object' && v !== null && typeof (v as GPUBuffer).usage === 'number' && typeof (v as GPUBuffer).size === 'number';
+}
+
+function isGpu(v: unknown): v is GPU {
+  return typeof v === 'object' && v !== null && typeof (v as GPU).requestAdapter === 'function';
 }
 
 function isGpuDevice(v: unknown): v is GPUDevice {

@@ -9,31 +9,59 @@ export class WebGpuUnavailableError extends Error {
   override name = 'WebGpuUnavailableError';
 }
 
-const HOW_TO_ENABLE =
-  'Use a browser with WebGPU (Chrome or Edge 113+, Safari 26+, Firefox 141+ on Windows), served ' +
-  'from https:// or http://localhost. On Linux, Chromium needs the --enable-unsafe-webgpu flag ' +
-  '(and --enable-features=Vulkan on some drivers).';
+/** What to do about a missing WebGPU, for the runtime this code runs in (by its globals: no DOM assumed). */
+export function enableHint(global: object = globalThis): string {
+  const g = global as { Deno?: unknown; process?: { versions?: { node?: string } } };
+  if (g.Deno) {
+    return 'Deno has WebGPU built in (navigator.gpu) and needs a Vulkan, Metal or D3D12 driver; on Debian or ' +
+      'Ubuntu without a GPU, `apt-get install mesa-vulkan-drivers` gives the lavapipe software adapter.';
+  }
+  if (g.process?.versions?.node) {
+    return 'Node has no navigator.gpu: install the `webgpu` package (Dawn) and pass its GPU object, ' +
+      "`createActivations({ gpu: create([]) })` with `import { create, globals } from 'webgpu'` and " +
+      '`Object.assign(globalThis, globals)`. Dawn needs a Vulkan driver; without a GPU, point ' +
+      'VK_ICD_FILENAMES at a software one (SwiftShader, e.g. /usr/lib/chromium/vk_swiftshader_icd.json).';
+  }
+  return 'Use a browser with WebGPU (Chrome or Edge 113+, Safari 26+, Firefox 141+ on Windows), served ' +
+    'from https:// or http://localhost. On Linux, Chromium needs the --enable-unsafe-webgpu flag ' +
+    '(and --enable-features=Vulkan on some drivers).';
+}
 
 /**
- * A device with the adapter's largest buffer and binding sizes, and the optional features the
- * kernels can use (subgroups, timestamp-query).
+ * The adapter limits the library asks for when it makes the device: the largest buffers and
+ * bindings, and the largest workgroups (a compatibility-mode device defaults to 128 invocations,
+ * below the kernels' 256).
  */
-export async function requestBestDevice(): Promise<GPUDevice> {
-  const gpu = (globalThis as { navigator?: Navigator }).navigator?.gpu;
-  if (!gpu) throw new WebGpuUnavailableError(`WebGPU is not available: navigator.gpu is missing. ${HOW_TO_ENABLE}`);
+const REQUESTED_LIMITS = [
+  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX',
+] as const;
+
+/**
+ * The GPU object each device came from, kept alive as long as the device: Dawn for Node crashes when
+ * a `create()` result is collected while its device is in use.
+ */
+const gpuOf = new WeakMap<GPUDevice, GPU>();
+
+/**
+ * A device with the adapter's largest buffer, binding and workgroup sizes, and the optional
+ * features the kernels can use (subgroups, timestamp-query). `gpu` defaults to navigator.gpu.
+ */
+export async function requestBestDevice(gpu?: GPU): Promise<GPUDevice> {
+  gpu ??= (globalThis as { navigator?: Navigator }).navigator?.gpu;
+  if (!gpu) throw new WebGpuUnavailableError(`WebGPU is not available: navigator.gpu is missing. ${enableHint()}`);
   const adapter = await gpu.requestAdapter();
   if (!adapter) {
-    throw new WebGpuUnavailableError(`WebGPU is not available: navigator.gpu.requestAdapter() returned no adapter. ${HOW_TO_ENABLE}`);
+    throw new WebGpuUnavailableError(`WebGPU is not available: requestAdapter() returned no adapter. ${enableHint()}`);
   }
   const wanted: GPUFeatureName[] = ['subgroups', 'timestamp-query'];
+  const requiredLimits: Record<string, number> = {};
+  for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   const device = await adapter.requestDevice({
     label: 'webgpu-activations',
     requiredFeatures: wanted.filter((f) => adapter.features.has(f)),
-    requiredLimits: {
-      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-      maxBufferSize: adapter.limits.maxBufferSize,
-    },
+    requiredLimits,
   });
+  gpuOf.set(device, gpu);
   return device;
 }
 

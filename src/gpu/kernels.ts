@@ -243,6 +243,8 @@ export function softmaxShader(program: SoftmaxProgram, v: SoftmaxVariant): strin
 /** Threads per workgroup and Jacobian elements per thread of the Jacobian kernel. */
 const JACOBIAN_WORKGROUP = 256;
 const JACOBIAN_PER_THREAD = 4;
+/** The most invocations of any workgroup the library dispatches: the device's limits must allow it. */
+export const LARGEST_WORKGROUP = Math.max(WORKGROUP_SIZE, SOFTMAX_WORKGROUP, JACOBIAN_WORKGROUP);
 /** Jacobian elements one workgroup writes. */
 export const JACOBIAN_PER_GROUP = JACOBIAN_WORKGROUP * JACOBIAN_PER_THREAD;
 

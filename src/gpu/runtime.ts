@@ -168,11 +168,22 @@ export class GpuRuntime implements TensorOwner {
     const pooled = this.outputs.take(padBytes(values.length));
     if (pooled) {
       pooled.label = `webgpu-activations tensor[${values.length}]`;
-      this.queue.writeUnbatched(pooled, 0, values as Float32Array<ArrayBuffer>);
+      // An empty write changes nothing, and Deno 2.9.6 panics on one (writeBuffer of a zero-length
+      // Float32Array; see the README's "Running outside the browser").
+      if (values.length > 0) this.queue.writeUnbatched(pooled, 0, values as Float32Array<ArrayBuffer>);
       return this.owned(pooled, values.length);
     }
     const buffer = this.createMappedBuffer(values.length);
-    new Float32Array(buffer.getMappedRange(), 0, values.length).set(values);
+    let range: ArrayBuffer;
+    try {
+      range = buffer.getMappedRange();
+    } catch (e) {
+      // Deno 2.9.6 maps no range for a buffer made on a lost device (WebGPU maps one for any buffer
+      // made with mappedAtCreation): the tensor is left unwritten, and the loss rejects its calls.
+      if (!(e instanceof Error && e.name === 'OperationError')) throw e;
+      return this.owned(buffer, values.length);
+    }
+    new Float32Array(range, 0, values.length).set(values);
     buffer.unmap();
     return this.owned(buffer, values.length);
   }

@@ -1,7 +1,7 @@
 // The memory model: uploads reuse pooled buffers, so a training-style loop holds its memory flat;
 // stats() says what is live and what is pooled, in buffers and bytes; the pool has a cap, and trim()
 // empties it. Counted, never timed.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { AllocationError, createActivations, type Activations } from '../../src/index.js';
 import { checkElementwise, uniform } from '../../src/numerics/verify.js';
 
@@ -15,9 +15,13 @@ afterAll(() => act?.destroy());
 const memory = ({ liveBuffers, liveBytes, pooledBuffers, pooledBytes }: ReturnType<Activations['stats']>) =>
   ({ liveBuffers, liveBytes, pooledBuffers, pooledBytes });
 
-describe('a training-style loop: upload, three ops, read, destroy everything', () => {
+describe('a training-style loop (the soak test): upload, three ops, read, destroy everything', () => {
+  // Iterations per size, set per stack in vite.config.ts: every read waits for the GPU, and how long
+  // that takes is the runtime's (about 13 ms in Deno, whatever the size).
+  const iterations = inject('loopIterations');
   // One element (a single padded vec4), an odd mid size (scalar tail), and 2^16 + 3.
-  test.each([1, 1001, 2 ** 16 + 3])('n = %i: 10 000 iterations hold buffers and bytes flat after the first', async (n) => {
+  test.each([1, 1001, 2 ** 16 + 3])(`n = %i: ${iterations} iterations hold buffers and bytes flat after the first`, async (n) => {
+    expect(iterations, 'loopIterations, provided by the stack\'s project in vite.config.ts').toBeGreaterThanOrEqual(2000);
     const lib = await createActivations({ device: act.device });
     const xs = uniform(n, -4, 4, n);
     const iteration = async (check: boolean) => {
@@ -39,8 +43,8 @@ describe('a training-style loop: upload, three ops, read, destroy everything', (
     await iteration(true);
     const after = memory(lib.stats());
     expect(after.pooledBuffers).toBe(4); // x, a, b, c, each back in the pool
-    for (let i = 1; i < 10_000; i++) await iteration(i === 1 || i === 9_999);
-    console.log(`n = ${n}: stats() after iteration 1 ${JSON.stringify(after)}, after 10 000 ${JSON.stringify(memory(lib.stats()))}`);
+    for (let i = 1; i < iterations; i++) await iteration(i === 1 || i === iterations - 1);
+    console.log(`n = ${n}: stats() after iteration 1 ${JSON.stringify(after)}, after ${iterations} ${JSON.stringify(memory(lib.stats()))}`);
     expect(memory(lib.stats())).toEqual(after);
     lib.destroy();
   });

@@ -160,8 +160,8 @@ describe('GPU errors are caught, attributed, and never uncaptured', () => {
     let uncaptured = 0;
     device.addEventListener('uncapturederror', () => uncaptured++);
     const lib = await createActivations({ device });
-    const buffer = callerBuffer(device, new Float32Array(64));
-    buffer.label = 'activations';
+    // Labelled at creation: Deno ignores a label set later (GPUObjectBase.label's setter is a no-op there).
+    const buffer = device.createBuffer({ label: 'activations', size: 256, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     const w = lib.wrap(buffer);
     await w.read(); // the probe passes: the buffer is alive now
     buffer.destroy();

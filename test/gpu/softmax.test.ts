@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SOFTMAX_CONTRACT } from '../../src/numerics/accuracy.js';
 import type { SoftmaxName } from '../../src/activations/table.js';
 import { Activations, createActivations } from '../../src/index.js';
-import { readBuffer } from '../helpers/gpu.js';
+import { readBuffer, testAdapter } from '../helpers/gpu.js';
 import { checkSoftmax, normal, worstRowSum, type BoundCheck, type SoftmaxParams } from '../../src/numerics/verify.js';
 
 const NAMES: SoftmaxName[] = ['softmax', 'logSoftmax'];
@@ -40,7 +40,18 @@ const MAX_JACOBIAN = 2 ** 22;
 
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-describe.each([true, false])('subgroups: %s', (subgroups) => {
+/** The lane-merging paths this adapter has: the subgroup path needs the 'subgroups' feature. */
+const HAS_SUBGROUPS = (await testAdapter()).features.has('subgroups');
+const PATHS = HAS_SUBGROUPS ? [true, false] : [false];
+
+test.runIf(!HAS_SUBGROUPS)('without the adapter feature "subgroups", subgroups: true is a RangeError and the default is the workgroup path', async () => {
+  await expect(createActivations({ subgroups: true })).rejects.toThrow(/lacks the "subgroups" feature/);
+  const act = await createActivations();
+  expect(act.usesSubgroups).toBe(false);
+  act.destroy();
+});
+
+describe.each(PATHS)('subgroups: %s', (subgroups) => {
   let act: Activations;
   beforeAll(async () => {
     act = await createActivations({ subgroups });
@@ -191,7 +202,7 @@ function rowsAndLen(params: SoftmaxParams, length: number): { rows: number; len:
   return { rows: length / shape[axis]!, len: shape[axis]! };
 }
 
-test('subgroups that cannot hold a row\'s lanes: each lane gathers its whole row, the same results', async () => {
+test.runIf(HAS_SUBGROUPS)('subgroups that cannot hold a row\'s lanes: each lane gathers its whole row, the same results', async () => {
   const device = (await createActivations()).device;
   // 16 lanes per row, where SwiftShader's subgroups hold 4: every subgroup fails its check.
   const act = new Activations(device, false, { subgroups: true, maxWorkgroupsPerDimension: 65535, subgroupLanes: 16 });
@@ -212,7 +223,7 @@ test('subgroups that cannot hold a row\'s lanes: each lane gathers its whole row
 });
 
 describe('2D grids (at most 64 workgroups per dimension)', () => {
-  test.each([true, false])('subgroups %s: rows from the flattened group id, up to 2^20 rows', async (subgroups) => {
+  test.each(PATHS)('subgroups %s: rows from the flattened group id, up to 2^20 rows', async (subgroups) => {
     const act = await createActivations({ subgroups, maxWorkgroupsPerDimension: 64 });
     try {
       // 274, 300 and 4096 row groups; 2 rows of 64 blocks.

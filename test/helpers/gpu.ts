@@ -32,3 +32,14 @@ export function countSubmits(device: GPUDevice): { readonly count: number } {
   };
   return counter;
 }
+
+/**
+ * The adapter that createActivations() gets on this stack, for tests that depend on its features or
+ * limits. Without one it throws: a GPU test must fail where there is no adapter, never skip.
+ */
+export async function testAdapter(): Promise<GPUAdapter> {
+  const gpu = (globalThis as { navigator?: Navigator }).navigator?.gpu;
+  const adapter = await gpu?.requestAdapter();
+  if (!adapter) throw new Error(`no WebGPU adapter (navigator.gpu ${gpu ? 'gave none' : 'is missing'}): the GPU tests need one on every stack`);
+  return adapter;
+}
