@@ -280,12 +280,10 @@ fn selu_forward(z: vec4<f32>) -> vec4<f32> {
   return keep_nan(select(neg, SELU_LAMBDA * z, z > vec4(0.0)), z, z);
 }
 
-// selu'(z) = λ for z > 0, λα·eᶻ for z <= 0 (λα at 0, as PyTorch), as elu_backward forms it.
-fn selu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  let a = frexp(SELU_LAMBDA_ALPHA);
-  let ez = exp_parts(select(z, vec4(0.0), z > vec4(0.0)));
-  let neg = mul_scaled(dy, a.fract * ez.m, a.exp + ez.e);
-  return keep_nan(select(neg, dy * SELU_LAMBDA, z > vec4(0.0)), z, dy);
+// selu'(z) = λ for z > 0, λα·eᶻ for z <= 0 (λα at 0, as PyTorch): elu_backward with c = λα, whose
+// host constants the table computes.
+fn selu_backward(z: vec4<f32>, dy: vec4<f32>, sqrt_c_m: f32, shift: i32, cold_shift: i32, cold_z: f32, floor: f32) -> vec4<f32> {
+  return select(elu_backward(z, dy, sqrt_c_m, shift, cold_shift, cold_z, floor), dy * SELU_LAMBDA, z > vec4(0.0));
 }
 
 // celu(z) = z for z > 0, α·(e^(z/α) − 1) otherwise; z/α is clamped for finite z (it may overflow).
@@ -320,11 +318,10 @@ fn hard_sigmoid_forward(z: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> {
   return keep_nan(select(select(v, vec4(0.0), v <= vec4(0.0)), vec4(1.0), v >= vec4(1.0)), z, z);
 }
 
-fn hard_sigmoid_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> {
-  let a = affine_accurate(z, alpha, beta);
-  // With β = 0, α·z may be subnormal and flushed, but its sign is that of α times z's.
-  let above = select(a.hi + a.lo > vec4(0.0), ((z > vec4(0.0)) == vec4(alpha > 0.0)) & (z != vec4(0.0)), beta == 0.0);
-  let inside = above & ((a.hi - 1.0) + a.lo < vec4(0.0));
+// The f32 z where 0 < α·z + β < 1 are those in (z_below, z_above), found on the host (table.ts):
+// exact on every adapter, where the kernel's own TwoSum may be reassociated away by the compiler.
+fn hard_sigmoid_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32, z_below: f32, z_above: f32) -> vec4<f32> {
+  let inside = (z > vec4(z_below)) & (z < vec4(z_above));
   return keep_nan(dy * select(vec4(0.0), vec4(alpha), inside), z, dy);
 }
 

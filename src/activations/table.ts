@@ -3,6 +3,7 @@
 import erfc from '@stdlib/math-base-special-erfc';
 import expm1 from '@stdlib/math-base-special-expm1';
 import log1p from '@stdlib/math-base-special-log1p';
+import { f32FromOrdinal, f32Ordinal } from '../numerics/accuracy.js';
 
 /** A numeric parameter of an activation, such as ELU's alpha. */
 export interface ParamSpec {
@@ -120,17 +121,64 @@ export function splitF32(x: number): { m: number; e: number } {
   return m === 2 ? { m: 1, e: e + 1 } : { m, e };
 }
 
-// elu backward's constants (shaders/activations.wgsl): dy·α·eᶻ as (dy·g)·g, g = √α·e^(z/2) = m·2^e·e^(z/2).
-const sqrtAlpha = (p: Readonly<Record<string, number>>) => splitF32(Math.sqrt(p.alpha!));
-const ELU_BACKWARD: Readonly<Record<string, HostConstant>> = {
-  sqrt_alpha_m: { type: 'f32', value: (p) => sqrtAlpha(p).m },
-  shift: { type: 'i32', value: (p) => sqrtAlpha(p).e },
-  cold_shift: { type: 'i32', value: (p) => sqrtAlpha(p).e + 32 },
-  // g < 2^-32 below −64·ln 2 − ln α; a little lower, so that g·2^32 < 1 in the whole cold region.
-  cold_z: { type: 'f32', value: (p) => -64 * Math.LN2 - Math.log(p.alpha!) - 0.01 },
-  // z/2 clamped where k + e + 32 = −125: the shifted 2^k stays normal.
-  floor: { type: 'f32', value: (p) => (-157 - sqrtAlpha(p).e) * Math.LN2 },
-};
+// The constants of a backward dy·c·eᶻ (z <= 0) formed as (dy·g)·g, g = √c·e^(z/2) = m·2^e·e^(z/2)
+// (elu_backward in shaders/activations.wgsl); c is α for elu, λα for selu.
+function expHalfBackward(c: (p: Readonly<Record<string, number>>) => number): Readonly<Record<string, HostConstant>> {
+  const root = (p: Readonly<Record<string, number>>) => splitF32(Math.sqrt(c(p)));
+  return {
+    sqrt_alpha_m: { type: 'f32', value: (p) => root(p).m },
+    shift: { type: 'i32', value: (p) => root(p).e },
+    cold_shift: { type: 'i32', value: (p) => root(p).e + 32 },
+    // g < 2^-32 below −64·ln 2 − ln c; a little lower, so that g·2^32 < 1 in the whole cold region.
+    cold_z: { type: 'f32', value: (p) => -64 * Math.LN2 - Math.log(c(p)) - 0.01 },
+    // z/2 clamped where k + e + 32 = −125: the shifted 2^k stays normal.
+    floor: { type: 'f32', value: (p) => (-157 - root(p).e) * Math.LN2 },
+  };
+}
+
+/**
+ * hardSigmoid's derivative is α on the f32 z with 0 < α·z + β < 1, an interval of the f32 line
+ * (α·z + β is monotone in z; its float64 value decides, as in the reference): found once on the host
+ * by bisection over f32 positions, so that the kernel's test is two comparisons, exact on every
+ * adapter (a kernel's exact α·z + β relies on TwoSum, which a compiler may reassociate away). It is
+ * given as the open interval (below, above) of the neighbours outside it: a subnormal bound flushed
+ * to 0 then still gives 0 at the kink z = 0 (β = 0). Empty: (+∞, −∞). With α = 0 the derivative is
+ * 0 anyway, (−∞, +∞).
+ */
+let lastInterval: { alpha: number; beta: number; below: number; above: number } | undefined;
+function insideInterval(p: Readonly<Record<string, number>>): { below: number; above: number } {
+  const alpha = p.alpha!;
+  const beta = p.beta!;
+  if (lastInterval?.alpha !== alpha || lastInterval.beta !== beta) lastInterval = { alpha, beta, ...findInterval(alpha, beta) };
+  return lastInterval;
+}
+
+function findInterval(alpha: number, beta: number): { below: number; above: number } {
+  if (alpha === 0) return { below: -Infinity, above: Infinity };
+  const inside = (ord: number) => {
+    const v = alpha * f32FromOrdinal(ord) + beta;
+    return v > 0 && v < 1;
+  };
+  // Start where α·z + β is about 1/2; the interval holds it unless it has no f32 at all.
+  const mid = f32Ordinal(Math.fround((0.5 - beta) / alpha));
+  const start = [mid, mid - 1, mid + 1].find(inside);
+  if (start === undefined) return { below: Infinity, above: -Infinity };
+  // Bisection between a position `yes` inside and `no` outside: the inside one next to the edge.
+  const edge = (yes: number, no: number): number => {
+    if (inside(no)) return no;
+    while (Math.abs(no - yes) > 1) {
+      const m = Math.trunc((yes + no) / 2);
+      if (inside(m)) yes = m;
+      else no = m;
+    }
+    return yes;
+  };
+  // α ≠ 0: ±∞ are outside (α·z + β = ±∞), so both neighbours exist.
+  return {
+    below: f32FromOrdinal(edge(start, f32Ordinal(-Infinity)) - 1),
+    above: f32FromOrdinal(edge(start, f32Ordinal(Infinity)) + 1),
+  };
+}
 
 function logistic(z: number): number {
   const e = Math.exp(-Math.abs(z));
@@ -232,7 +280,7 @@ const ELEMENTWISE_TABLE = {
       },
     },
     wgsl: { forward: 'elu_forward', backward: 'elu_backward' },
-    hostConstants: { backward: ELU_BACKWARD },
+    hostConstants: { backward: expHalfBackward((p) => p.alpha!) },
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * Math.expm1(z))),
     derivative: nanOr((z, p) => (z > 0 ? 1 : positive(p.alpha! * Math.exp(z), z))),
     ulpBound: (z) => (z > 0 ? 0 : expBound(z)),
@@ -507,6 +555,7 @@ const ELEMENTWISE_TABLE = {
     derivativeFormula: 'λ if z > 0, else λ·α·eᶻ (λα at 0)',
     params: {},
     wgsl: { forward: 'selu_forward', backward: 'selu_backward' },
+    hostConstants: { backward: expHalfBackward(() => SELU_LAMBDA * SELU_ALPHA) },
     forward: nanOr((z) => (z > 0 ? SELU_LAMBDA * z : SELU_LAMBDA * SELU_ALPHA * expm1(z))),
     derivative: nanOr((z) => (z > 0 ? SELU_LAMBDA : positive(SELU_LAMBDA * SELU_ALPHA * Math.exp(z), z))),
     // λ and λα are rounded to f32 in the kernel: not exact even for z > 0.
@@ -585,6 +634,13 @@ const ELEMENTWISE_TABLE = {
       },
     },
     wgsl: { forward: 'hard_sigmoid_forward', backward: 'hard_sigmoid_backward' },
+    hostConstants: {
+      backward: {
+        alpha: { type: 'f32', value: (p) => p.alpha! },
+        z_below: { type: 'f32', value: (p) => insideInterval(p).below },
+        z_above: { type: 'f32', value: (p) => insideInterval(p).above },
+      },
+    },
     forward: nanOr((z, p) => Math.max(0, Math.min(1, p.alpha === 0 ? p.beta! : p.alpha! * z + p.beta!))),
     derivative: nanOr((z, p) => {
       const v = p.alpha === 0 ? p.beta! : p.alpha! * z + p.beta!;

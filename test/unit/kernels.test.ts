@@ -64,6 +64,17 @@ describe('uniform layouts: one declaration for the WGSL struct and the packing',
     expect(functionArgs(ELEMENTWISE.elu, 'forward').map(([k]) => k)).toEqual(['alpha']);
   });
 
+  test('hardSigmoid backward takes the open interval of z where 0 < α·z + β < 1, found on the host', () => {
+    const interval = (alpha: number, beta: number) =>
+      Object.fromEntries(functionArgs(ELEMENTWISE.hardSigmoid, 'backward').map(([k, c]) => [k, c.value({ alpha, beta })]));
+    expect(interval(1, 0)).toEqual({ alpha: 1, z_below: 0, z_above: 1 }); // kinks at 0 and 1, both outside
+    expect(interval(-0.5, 0)).toEqual({ alpha: -0.5, z_below: -2, z_above: 0 }); // a falling step
+    // α = 1/6 in f32 is a little above 1/6: −3·α + 0.5 < 0, so −3 is outside, and 3·α + 0.5 > 1
+    const a = Math.fround(1 / 6);
+    expect(interval(a, 0.5)).toMatchObject({ z_below: -3, z_above: 3 });
+    expect(interval(0, 2)).toMatchObject({ z_below: -Infinity, z_above: Infinity }); // f' = α = 0 everywhere
+  });
+
   test('splitF32 gives an f32 mantissa in [1, 2) and the exponent, at powers of 2 too', () => {
     expect(splitF32(1)).toEqual({ m: 1, e: 0 });
     expect(splitF32(2 ** -75)).toEqual({ m: 1, e: -75 });
