@@ -7,7 +7,8 @@
 //                                                     (--no-opt: see docs/dawn-node-crash.mjs)
 //
 // It checks every op and mode against the accuracy contract on this GPU, then times our kernels and
-// the copy baselines (the peers need a browser). Prints max ULP, GB/s and the ratio to the best
+// the copy baselines (the peers need a browser): every elementwise op and mode, and softmax and
+// logSoftmax (forward, backward from the input and from the saved output) on three row lengths. Prints max ULP, GB/s and the ratio to the best
 // trivial copy kernel, and writes $RESULTS (else $OUT/native.json) when set.
 // Environment: SIZES (log2, comma-separated; default 22,24,26), SAMPLES (7), K (20 dispatches per sample).
 import { writeFileSync } from 'node:fs';
@@ -139,6 +140,10 @@ const SIZES = (process.env.SIZES ?? '22,24,26').split(',').map((e) => 2 ** Numbe
 const copies = [[1, copyKernel(1)], [4, copyKernel(4)]];
 const ops = Object.keys(ELEMENTWISE).flatMap((name) =>
   ['forward', 'derivative', 'backward'].map((mode) => ({ name, mode })));
+// Softmax and logSoftmax over the last axis of n elements, from many short rows to a few long ones:
+// forward (read x, write y), backward from x and from the saved output (read two, write one).
+const softmaxShapes = (n) => [[n / 64, 64], [n / 1024, 1024], [n / 65536, 65536]];
+const SOFTMAX_MODES = ['forward', 'backward', 'backward from output'];
 const rows = [];
 const gbps = (bytes, t) => bytes / t / 1e9;
 for (const n of SIZES) {
@@ -163,6 +168,20 @@ for (const n of SIZES) {
       if (s > 0) opTimes[o].push(t / K);
     }
   }
+  const softmaxOps = softmaxShapes(n).flatMap((shape) =>
+    ['softmax', 'logSoftmax'].flatMap((name) => SOFTMAX_MODES.map((mode) => ({ name, mode, shape }))));
+  const softmaxTimes = softmaxOps.map(() => []);
+  for (let s = 0; s <= SAMPLES; s++) {
+    for (const [o, { name, mode, shape }] of softmaxOps.entries()) {
+      const t = await gpuSeconds(() => {
+        for (let k = 0; k < K; k++) {
+          if (mode === 'forward') act.forward(name, x, { shape, out: y });
+          else act.backward(name, x, dy, { shape, out: y, from: mode === 'backward' ? 'input' : 'output' });
+        }
+      });
+      if (s > 0) softmaxTimes[o].push(t / K);
+    }
+  }
   const copyBest = Math.min(...copyTimes.map(median));
   console.error(`n = 2^${Math.log2(n)}: copy kernel ${copyTimes.map((t) => gbps(8 * n, median(t)).toFixed(0)).join(' / ')} GB/s (1 / 4 vec4 per thread)`);
   rows.push({ n, name: 'copy-kernel', mode: 'best', ms: copyBest * 1e3, gbps: gbps(8 * n, copyBest), ratioToCopy: 1 });
@@ -172,6 +191,13 @@ for (const n of SIZES) {
     const row = { n, name, mode, ms: t * 1e3, gbps: gbps(bytes, t), ratioToCopy: gbps(bytes, t) / gbps(8 * n, copyBest) };
     rows.push(row);
     console.log(`2^${Math.log2(n)} ${name.padEnd(9)} ${mode.padEnd(10)} ${row.ms.toFixed(4).padStart(9)} ms ${row.gbps.toFixed(0).padStart(6)} GB/s  ${row.ratioToCopy.toFixed(2)} x copy`);
+  }
+  for (const [o, { name, mode, shape }] of softmaxOps.entries()) {
+    const bytes = (mode === 'forward' ? 8 : 12) * n;
+    const t = median(softmaxTimes[o]);
+    const row = { n, name, mode, shape, ms: t * 1e3, gbps: gbps(bytes, t), ratioToCopy: gbps(bytes, t) / gbps(8 * n, copyBest) };
+    rows.push(row);
+    console.log(`2^${Math.log2(n)} ${name.padEnd(10)} ${mode.padEnd(20)} [${shape.join(',')}] ${row.ms.toFixed(4).padStart(9)} ms ${row.gbps.toFixed(0).padStart(6)} GB/s  ${row.ratioToCopy.toFixed(2)} x copy`);
   }
   for (const t of [x, dy, y]) t.destroy();
 }
