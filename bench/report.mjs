@@ -39,7 +39,7 @@ export function targetVerdict(c) {
     wants.push(['copy kernel', r.copyKernel, TARGETS.softmaxBackward.copyKernel]);
   }
   if (c.contenders.ours.status !== 'ok') return `missed: ours ${c.contenders.ours.status}`;
-  const misses = wants.filter(([, got, want]) => !(got >= want)).map(([what, got, want]) => `${what} ${fmt(got, 2)} < ${want}`);
+  const misses = wants.filter(([, got, want]) => !(got >= want)).map(([what, got, want]) => `${what} ${fmt(got, 3)} < ${want}`);
   return misses.length ? `missed: ${misses.join('; ')}` : 'met';
 }
 
