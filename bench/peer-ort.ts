@@ -21,18 +21,7 @@ export async function ortContender(
   output: GPUBuffer,
 ): Promise<Contender> {
   const model = singleOpModel({ ...op, shape: c.shape });
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: [{ name: 'webgpu', device }],
-    preferredOutputLocation: 'gpu-buffer',
-    graphOptimizationLevel: 'all',
-    // A node the WebGPU EP cannot run must fail here, not run on the CPU behind our back.
-    extra: { session: { disable_cpu_ep_fallback: '1' } },
-  }).catch((e: unknown) => {
-    if (String(e).includes('fallback to CPU EP has been explicitly disabled')) {
-      throw new Error(`${op.opType} has no kernel in ORT's WebGPU EP: ORT would run it on the CPU`);
-    }
-    throw e;
-  });
+  const session = await webgpuSession(device, op.opType, model, { preferredOutputLocation: 'gpu-buffer' });
   const dims = c.shape as number[];
   const x = ort.Tensor.fromGpuBuffer(input, { dataType: 'float32', dims });
   const y = ort.Tensor.fromGpuBuffer(output, { dataType: 'float32', dims });
@@ -55,20 +44,28 @@ export async function ortContender(
  * length, CPU-resident input and output, and no CPU fallback (an op without a WebGPU kernel throws).
  */
 export async function ortForward(device: GPUDevice, op: Omit<SingleOpModel, 'shape'>, x: Float32Array): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(singleOpModel({ ...op, shape: [x.length] }), {
-    executionProviders: [{ name: 'webgpu', device }],
-    graphOptimizationLevel: 'all',
-    extra: { session: { disable_cpu_ep_fallback: '1' } },
-  }).catch((e: unknown) => {
-    if (String(e).includes('fallback to CPU EP has been explicitly disabled')) {
-      throw new Error(`${op.opType} has no kernel in ORT's WebGPU EP: ORT would run it on the CPU`);
-    }
-    throw e;
-  });
+  const session = await webgpuSession(device, op.opType, singleOpModel({ ...op, shape: [x.length] }));
   try {
     const out = await session.run({ x: new ort.Tensor('float32', x, [x.length]) });
     return Float32Array.from(out.y!.data as Float32Array);
   } finally {
     await session.release();
   }
+}
+
+/** A session on ORT's WebGPU EP on `device`, without CPU fallback: a node the EP cannot run fails here. */
+function webgpuSession(
+  device: GPUDevice, opType: string, model: Uint8Array, options: ort.InferenceSession.SessionOptions = {},
+): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(model, {
+    ...options,
+    executionProviders: [{ name: 'webgpu', device }],
+    graphOptimizationLevel: 'all',
+    extra: { session: { disable_cpu_ep_fallback: '1' } },
+  }).catch((e: unknown) => {
+    if (String(e).includes('fallback to CPU EP has been explicitly disabled')) {
+      throw new Error(`${opType} has no kernel in ORT's WebGPU EP: ORT would run it on the CPU`);
+    }
+    throw e;
+  });
 }

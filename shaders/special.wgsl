@@ -27,13 +27,6 @@ fn clamp_all(z: vec4<f32>, limit: f32) -> vec4<f32> {
   return select(select(z, vec4(-limit), z < vec4(-limit)), vec4(limit), z > vec4(limit));
 }
 
-// The same, except that ±∞ stay ±∞: for an exp argument, so that exp_parts(-∞) gives m = 0 exactly at
-// an infinite input (where f' is exactly 0, and ∞ · f' must be NaN) and a tiny nonzero m for every
-// finite one (where ∞ · f' is ±∞).
-fn clamp_finite(z: vec4<f32>, limit: f32) -> vec4<f32> {
-  return select(clamp_all(z, limit), z, is_inf(z));
-}
-
 // ln(1 + x) for x in [0, 1] (softplus's log1p(e^-|t|)), without cancellation near 0:
 // 2·atanh(s), s = x / (2 + x) <= 1/3, with atanh(s)/s a degree-5 polynomial in s² (fit error 3e-10).
 fn log1p_unit(x: vec4<f32>) -> vec4<f32> {
