@@ -2,7 +2,7 @@
 // as the GPU tests), streams a progress line per case to stderr, prints the table and writes the
 // results with the adapter, browser and date.
 //
-//   npm run bench                        the whole matrix of issue 5 → bench/results.json
+//   npm run bench                        the whole matrix → bench/results.json
 //   npm run bench -- --quick             2^22 and softmax [4096,1024] only, 3 samples → bench/results.partial.json
 //   npm run bench -- --filter 'sigmoid'  cases whose id matches    → bench/results.partial.json
 //   npm run bench -- --overhead-only     the per-call overhead section alone → bench/results.partial.json
@@ -10,18 +10,16 @@
 //                                        --quick, --sizes and --samples apply) → bench/results.<runtime>[.partial].json
 //   options: --sizes 20,22,24 (log2 of the elementwise sizes), --samples N, --warmups N,
 //            --no-peers (ours and the copy baselines only), --no-overhead, --out FILE
-import { realpathSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
-import { chromium } from 'playwright';
-import { build, createServer } from 'vite';
-import { chromiumArgs, requireChromium } from '../scripts/browser.mjs';
+import { build } from 'vite';
+import { chromiumArgs } from '../scripts/browser.mjs';
+import { root, withBenchPage } from './page.mjs';
 import { stackCommand, stackEnv } from '../scripts/stacks.mjs';
 import { describeRun, formatOverhead, formatTable } from './report.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const { values: args } = parseArgs({
   options: {
@@ -83,41 +81,7 @@ if (args.runtime !== 'chromium') {
   process.exit(0);
 }
 
-const server = await createServer({
-  configFile: false,
-  root,
-  logLevel: 'warn',
-  // Our own cache folder: other Vite and Vitest processes may be using node_modules/.vite.
-  cacheDir: join(root, '.vite', 'bench'),
-  server: {
-    host: '127.0.0.1',
-    port: 5190,
-    strictPort: false,
-    // A run takes minutes: an edit to the sources meanwhile must not reload the page under it.
-    hmr: false,
-    watch: null,
-    // node_modules may be a symlink to a shared install outside the repository.
-    fs: { allow: [root, realpathSync(join(root, 'node_modules'))] },
-  },
-  optimizeDeps: {
-    entries: ['bench/index.html'],
-    // ORT locates its .wasm and workers relative to its own module; pre-bundling would move it.
-    exclude: ['onnxruntime-web'],
-  },
-});
-let browser;
-try {
-  await server.listen();
-  const url = `${server.resolvedUrls.local[0]}bench/index.html`;
-  browser = await chromium.launch({ executablePath: await requireChromium(), args: chromiumArgs });
-  const page = await browser.newPage();
-  await page.exposeFunction('benchProgress', (line) => log(line));
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') log(`[page ${m.type()}] ${m.text()}`);
-  });
-  page.on('pageerror', (e) => log(`[page error] ${e.message}`));
-  await page.goto(url);
-  await page.waitForFunction(() => typeof window.runBench === 'function', undefined, { timeout: 120_000 });
+await withBenchPage({ html: 'bench/index.html', entry: 'runBench', progress: 'benchProgress', cache: 'bench', port: 5190, log }, async (page, browser, url) => {
   log(`bench: ${url} in Chromium ${browser.version()}; ${config.samples} samples, ${config.warmups} warm-up, ` +
     `${config.peers ? 'with' : 'without'} peers${config.filter ? `, filter /${config.filter}/` : ''}`);
   const results = await page.evaluate((c) => window.runBench(c), config);
@@ -125,7 +89,4 @@ try {
   writeFileSync(outPath, `${JSON.stringify(full, null, 1)}\n`);
   console.log(`${describeRun(full)}\n\n${formatTable(full)}\n${full.overhead ? `\n${formatOverhead(full)}\n` : ''}`);
   log(`bench: wrote ${relative(process.cwd(), outPath)}`);
-} finally {
-  await browser?.close();
-  await server.close();
-}
+});
