@@ -55,9 +55,22 @@ fn backward_scale(cold: vec4<bool>, a: vec4<f32>) -> vec4<f32> {
   return select(select(vec4(1.0), vec4(COLD_SCALE), cold), vec4(0.0), bitcast<vec4<u32>>(a) == vec4(0xff800000u));
 }
 
+// e^a (a <= 0) for sigmoid's and tanh's g, moved up COLD_SHIFT binades where a < COLD_ARG, and the
+// last factor that scales the result back.
+struct BackwardExp {
+  h: vec4<f32>,
+  scale: vec4<f32>,
+}
+
+fn backward_exp(a: vec4<f32>) -> BackwardExp {
+  let cold = a < vec4(COLD_ARG);
+  let h = split_value(exp_split(a, COLD_FLOOR), select(vec4(0), vec4(COLD_SHIFT), cold));
+  return BackwardExp(h, backward_scale(cold, a));
+}
+
 // elu' = α·eᶻ for z <= 0, as (dy·g)·g with g = √α·e^(z/2). √α = m·2^e (m in [1, 2)) comes from the
 // host, so its exponent joins 2^k's bits. Constants from the host (hostConstants in the table):
-//   sqrt_alpha_m, m;  shift, e, and cold_shift, e + 64;  cold_z, the z below which g < 2^-64;
+//   sqrt_alpha_m, m;  shift, e, and cold_shift, e + 32;  cold_z, the z below which g < 2^-32;
 //   floor, the clamp of z/2 that keeps the shifted 2^k normal.
 fn elu_backward(z: vec4<f32>, dy: vec4<f32>, sqrt_alpha_m: f32, shift: i32, cold_shift: i32, cold_z: f32, floor: f32) -> vec4<f32> {
   let pos = z > vec4(0.0);
@@ -74,16 +87,12 @@ fn sigmoid_forward(z: vec4<f32>) -> vec4<f32> {
   return select(e * d, d, z >= vec4(0.0));
 }
 
-// σ'(z) = e/(1 + e)² with e = e^-|z| = h², h = e^(-|z|/2): g = h/(1 + e). In the cold region h·2^64 is
+// σ'(z) = e/(1 + e)² with e = e^-|z| = h², h = e^(-|z|/2): g = h/(1 + e). In the cold region h·2^32 is
 // below 2^-12, so h² is below half an ULP of 1 and 1 + h² is 1, as 1 + e is.
 fn sigmoid_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  let a = -0.5 * abs(z);
-  let cold = a < vec4(COLD_ARG);
-  let e = exp_split(a, COLD_FLOOR);
-  let s = pow2_shifted(e.t, select(vec4(0), vec4(COLD_SHIFT), cold));
-  let h = s * (1.0 + e.q);
-  let g = h / (1.0 + h * h);
-  return ((dy * g) * g) * backward_scale(cold, a);
+  let e = backward_exp(-0.5 * abs(z));
+  let g = e.h / (1.0 + e.h * e.h);
+  return ((dy * g) * g) * e.scale;
 }
 
 fn tanh_forward(z: vec4<f32>) -> vec4<f32> {
@@ -95,13 +104,9 @@ fn tanh_forward(z: vec4<f32>) -> vec4<f32> {
 
 // tanh'(z) = 4e/(1 + e)² with e = e^-2|z| = h², h = e^-|z|: g = 2h/(1 + e), cold as for sigmoid.
 fn tanh_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  let a = -abs(z);
-  let cold = a < vec4(COLD_ARG);
-  let e = exp_split(a, COLD_FLOOR);
-  let s = pow2_shifted(e.t, select(vec4(0), vec4(COLD_SHIFT), cold));
-  let h = s * (1.0 + e.q);
-  let g = (h + h) / (1.0 + h * h);
-  return ((dy * g) * g) * backward_scale(cold, a);
+  let e = backward_exp(-abs(z));
+  let g = (e.h + e.h) / (1.0 + e.h * e.h);
+  return ((dy * g) * g) * e.scale;
 }
 
 // backward from the saved output y instead of z (from: 'output'): cheaper, but y's own rounding is

@@ -144,11 +144,14 @@ fn pow2_shifted(t: vec4<i32>, shift: vec4<i32>) -> vec4<f32> {
   return bitcast<vec4<f32>>(bitcast<vec4<u32>>(t + shift - vec4(0x4B400000 - 127)) * vec4(0x800000u));
 }
 
+// 2^(k + shift)·(1 + q): the value of a split, moved up `shift` binades.
+fn split_value(e: ExpSplit, shift: vec4<i32>) -> vec4<f32> {
+  return pow2_shifted(e.t, shift) * (1.0 + e.q);
+}
+
 // e^a for a <= 0: 0 below the normal range, NaN for NaN.
 fn exp_nonpositive(a: vec4<f32>) -> vec4<f32> {
-  let e = exp_split(a, EXP_FLOOR);
-  let s = pow2_shifted(e.t, vec4(0));
-  return s * (1.0 + e.q);
+  return split_value(exp_split(a, EXP_FLOOR), vec4(0));
 }
 
 // e^a − 1 for a <= 0 as (2^k − 1) + 2^k·q: at k = 0 it is q itself, so nothing cancels near 0; for

@@ -149,7 +149,7 @@ fn add_x(run: ptr<function, Running>, x4: vec4<f32>) {
   }
   // x = −∞ (a masked or missing element) is 0 even while r is still −∞, where x − r is NaN.
   let p = exp_diff_split(x4, vec4((*run).r));
-  let e = select(pow2_shifted(p.t, vec4(0)) * (1.0 + p.q), vec4(0.0), bitcast<vec4<u32>>(x4) == vec4(0xff800000u));
+  let e = select(split_value(p, vec4(0)), vec4(0.0), bitcast<vec4<u32>>(x4) == vec4(0xff800000u));
   (*run).s = add_compensated((*run).s, (e.x + e.y) + (e.z + e.w));
 }
 
