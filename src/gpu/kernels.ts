@@ -84,8 +84,30 @@ function groupShape(v: Pick<ElementwiseVariant, 'small'>): { size: number; perTh
 }
 
 /** The elementwise kernels' uniforms: the dispatch's size and offsets, then the activation's function's arguments. */
-export type ElementwiseField = 'n' | 'x_off' | 'dy_off' | 'y_off';
-const elementwiseLayouts = new WeakMap<ElementwiseActivation, Map<string, UniformLayout>>();
+interface ElementwiseUniforms {
+  readonly args: readonly (readonly [string, HostConstant])[];
+  readonly layout: UniformLayout;
+}
+const elementwiseUniforms = new WeakMap<ElementwiseActivation, Map<string, ElementwiseUniforms>>();
+
+/** The arguments and uniform layout of one activation, mode and source, made once. */
+function uniformsOf(act: ElementwiseActivation, mode: Mode, fromOutput: boolean): ElementwiseUniforms {
+  let byKey = elementwiseUniforms.get(act);
+  if (!byKey) elementwiseUniforms.set(act, (byKey = new Map()));
+  const key = `${mode}${fromOutput ? '/from-output' : ''}`;
+  let entry = byKey.get(key);
+  if (!entry) {
+    const constants = fromOutput ? undefined : act.hostConstants?.[mode === 'forward' ? 'forward' : 'backward'];
+    const args: ElementwiseUniforms['args'] = constants
+      ? Object.entries(constants)
+      : Object.keys(act.params).map((name) => [name, { type: 'f32', value: (p) => p[name]! }]);
+    const layout = new UniformLayout('Params', [
+      ['n', 'u32'], ['x_off', 'u32'], ['dy_off', 'u32'], ['y_off', 'u32'], ...args.map(([name, c]) => [name, c.type] as const),
+    ]);
+    byKey.set(key, (entry = { args, layout }));
+  }
+  return entry;
+}
 
 /**
  * The uniforms the WGSL function of `mode` takes after z (and dy), by name, with how each is made from
@@ -93,24 +115,11 @@ const elementwiseLayouts = new WeakMap<ElementwiseActivation, Map<string, Unifor
  * `fromOutput` functions take the parameters.
  */
 export function functionArgs(act: ElementwiseActivation, mode: Mode, fromOutput = false): readonly (readonly [string, HostConstant])[] {
-  const constants = fromOutput ? undefined : act.hostConstants?.[mode === 'forward' ? 'forward' : 'backward'];
-  if (constants) return Object.entries(constants);
-  return Object.keys(act.params).map((name) => [name, { type: 'f32', value: (p) => p[name]! }] as const);
+  return uniformsOf(act, mode, fromOutput).args;
 }
 
 export function elementwiseParams(act: ElementwiseActivation, mode: Mode = 'forward', fromOutput = false): UniformLayout {
-  let layouts = elementwiseLayouts.get(act);
-  if (!layouts) elementwiseLayouts.set(act, (layouts = new Map()));
-  const key = `${mode}${fromOutput ? '/from-output' : ''}`;
-  let layout = layouts.get(key);
-  if (!layout) {
-    layout = new UniformLayout('Params', [
-      ['n', 'u32'], ['x_off', 'u32'], ['dy_off', 'u32'], ['y_off', 'u32'],
-      ...functionArgs(act, mode, fromOutput).map(([name, c]) => [name, c.type] as const),
-    ]);
-    layouts.set(key, layout);
-  }
-  return layout;
+  return uniformsOf(act, mode, fromOutput).layout;
 }
 
 /** f32 elements one workgroup covers. */
