@@ -100,6 +100,7 @@ export interface HostConstant {
 export type CallOption = 'shape' | 'axis' | 'from';
 
 const finite: ParamSpec['accepts'] = (v) => Number.isFinite(v);
+const finitePositive: ParamSpec['accepts'] = (v) => Number.isFinite(v) && v > 0;
 
 // f'(z) of sigmoid, tanh and ELU is positive for every finite z, but underflows to 0 in float64 for
 // |z| beyond ~745. Keeping it at the smallest positive double keeps dy·f'(z) = ±∞ for an infinite dy
@@ -273,7 +274,7 @@ const ELEMENTWISE_TABLE = {
     derivativeFormula: '1 if z > 0, else α·eᶻ',
     params: {
       alpha: {
-        default: 1, expected: 'a finite number > 0', accepts: (v) => Number.isFinite(v) && v > 0, symbol: 'α',
+        default: 1, expected: 'a finite number > 0', accepts: finitePositive, symbol: 'α',
         slider: { min: 0, max: 3, step: 0.01 },
         // below and above 1, tiny (α·eᶻ underflows early) and huge (α·(eᶻ − 1) near −FLT_MAX)
         samples: [0.5, 2.5, 1e-3, 1e30], fuzz: [1e-3, 1e3],
@@ -494,7 +495,7 @@ const ELEMENTWISE_TABLE = {
     derivativeFormula: 'σ(βz)',
     params: {
       beta: {
-        default: 1, expected: 'a finite number > 0', accepts: (v) => Number.isFinite(v) && v > 0, symbol: 'β',
+        default: 1, expected: 'a finite number > 0', accepts: finitePositive, symbol: 'β',
         slider: { min: 0.1, max: 5, step: 0.05 },
         // below and above 1; tiny (eᵗ/β is normal where eᵗ is subnormal) and huge (β·z overflows)
         samples: [0.5, 3, 1e-3, 1e30], fuzz: [1e-3, 1e3],
@@ -579,7 +580,7 @@ const ELEMENTWISE_TABLE = {
     derivativeFormula: '1 if z > 0, else e^(z/α)',
     params: {
       alpha: {
-        default: 1, expected: 'a finite number > 0', accepts: (v) => Number.isFinite(v) && v > 0, symbol: 'α',
+        default: 1, expected: 'a finite number > 0', accepts: finitePositive, symbol: 'α',
         slider: { min: 0.05, max: 3, step: 0.01 },
         // below and above 1; tiny (z/α overflows for finite z) and huge (α·(e^(z/α) − 1) near −FLT_MAX)
         samples: [0.5, 2.5, 1e-3, 1e30], fuzz: [1e-3, 1e3],
