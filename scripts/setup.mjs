@@ -25,38 +25,43 @@ const aptInstall = (pkg) => {
   run(`DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkg}`);
 };
 
-const { findChromium } = await import('./browser.mjs');
-if (!(await findChromium())) {
+/**
+ * When `present()` is false: as root with apt, install Debian's `pkg` (saying `why`), else stop with
+ * `missing`, the instructions to install it by hand. Stops if it is still missing after the install.
+ */
+async function requirePackage({ present, pkg, why, missing, stillMissing }) {
+  if (await present()) return;
   if (isRoot && hasApt) {
-    console.error('[setup] no Chromium found: installing Debian\'s chromium');
-    aptInstall('chromium');
+    console.error(`[setup] ${why}: installing Debian's ${pkg}`);
+    aptInstall(pkg);
   } else {
-    console.error(
-      '[setup] No Chromium found. Install it (Debian/Ubuntu: `sudo apt-get install -y chromium`) ' +
-        'or point CHROMIUM_PATH at a Chromium or Chrome binary, then run this command again.',
-    );
+    console.error(`[setup] ${missing}`);
     process.exit(1);
   }
-  if (!(await findChromium())) {
-    console.error('[setup] chromium was installed but /usr/bin/chromium is still missing');
+  if (!(await present())) {
+    console.error(`[setup] ${pkg} was installed but ${stillMissing}`);
     process.exit(1);
   }
 }
 
-const { findLavapipe } = await import('./stacks.mjs');
-if (process.argv.includes('--stacks') && !findLavapipe()) {
-  if (isRoot && hasApt) {
-    console.error('[setup] no lavapipe found (the Deno stack\'s adapter): installing Debian\'s mesa-vulkan-drivers');
-    aptInstall('mesa-vulkan-drivers');
-  } else {
-    console.error(
-      '[setup] No lavapipe Vulkan driver found, which the GPU tests on Deno run on. Install it ' +
-        '(Debian/Ubuntu: `sudo apt-get install -y mesa-vulkan-drivers`), then run this command again.',
-    );
-    process.exit(1);
-  }
-  if (!findLavapipe()) {
-    console.error('[setup] mesa-vulkan-drivers was installed but /usr/share/vulkan/icd.d has no lvp_icd.*.json');
-    process.exit(1);
-  }
+const { findChromium } = await import('./browser.mjs');
+await requirePackage({
+  present: findChromium,
+  pkg: 'chromium',
+  why: 'no Chromium found',
+  missing: 'No Chromium found. Install it (Debian/Ubuntu: `sudo apt-get install -y chromium`) ' +
+    'or point CHROMIUM_PATH at a Chromium or Chrome binary, then run this command again.',
+  stillMissing: '/usr/bin/chromium is still missing',
+});
+
+if (process.argv.includes('--stacks')) {
+  const { findLavapipe } = await import('./stacks.mjs');
+  await requirePackage({
+    present: findLavapipe,
+    pkg: 'mesa-vulkan-drivers',
+    why: 'no lavapipe found (the Deno stack\'s adapter)',
+    missing: 'No lavapipe Vulkan driver found, which the GPU tests on Deno run on. Install it ' +
+      '(Debian/Ubuntu: `sudo apt-get install -y mesa-vulkan-drivers`), then run this command again.',
+    stillMissing: '/usr/share/vulkan/icd.d has no lvp_icd.*.json',
+  });
 }
