@@ -1,16 +1,17 @@
 // The elementwise kernel: y[i] = APPLY(x[i], dy[i]) for i < n, with every activation and mode
 // substituted by src/gpu/kernels.ts, which fills the placeholders in double braces (a missing one is an error).
 //
-// Each thread handles PER_THREAD storage elements (vec4<f32> or f32), strided by the workgroup size
-// so that neighbouring threads touch neighbouring addresses. The grid may be 2D when there are more
+// Each thread handles PER_THREAD steps (a vec4<f32>, an f32, or four f16s packed in two u32s),
+// strided by the workgroup size so that neighbouring threads touch neighbouring addresses. The grid may be 2D when there are more
 // than maxComputeWorkgroupsPerDimension groups; the element index comes from the flattened group id.
 //
 // `main` covers the whole storage elements only: the vec4 variant's last, partial vec4 (n % 4 lanes)
-// is written by the `tail` entry point, dispatched once after main when n % 4 != 0. A per-element
+// is written by the `tail` entry point, dispatched once after main when n % 4 != 0; the f16
+// variant's `tail` writes the halves that share a u32 with a neighbour (see packedAccess in kernels.ts). A per-element
 // partial-vec4 test inside main's loop cost ~40% of the copy bandwidth on the software adapter.
 
-// Params: n (f32 elements in this dispatch), x_off, dy_off, y_off (where each operand starts, in
-// storage elements from its binding's start), then the activation's parameters by name.
+// Params: n (elements in this dispatch), x_off, dy_off, y_off (where each operand starts, in
+// storage elements from its binding's start: halves for f16), then the activation's parameters by name.
 {{PARAMS}}
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -21,8 +22,8 @@
 const WG: u32 = {{WORKGROUP_SIZE}}u;
 const PER_THREAD: u32 = {{PER_THREAD}}u;
 
-// z is x[i] as a vec4; APPLY may also read dy[i].
-fn apply(z: vec4<f32>, i: u32) -> vec4<f32> {
+// z is x[i] as a vec4, and g dy[i] (backward; 1 otherwise): the same f32 math for every storage.
+fn apply(z: vec4<f32>, g: vec4<f32>) -> vec4<f32> {
   return {{APPLY}};
 }
 
@@ -37,7 +38,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     if (i >= count) {
       return;
     }
-    y[params.y_off + i] = {{RESULT}};
+    {{STEP}}
   }
 }
 {{TAIL}}
+{{ACCESS}}

@@ -2,15 +2,20 @@
 // and checked (src/activations/call.ts), then planned by the elementwise or softmax path, which record their
 // dispatches through the instance's GPU runtime (src/gpu/runtime.ts).
 import type { ActivationName, Mode, ParamName, Source } from './activations/table.js';
-import { checkOperands, describe, resolveCall, type Call, type Operands } from './activations/call.js';
+import { checkOperands, describe, isFloat16Array, resolveCall, type Call, type Operands } from './activations/call.js';
 import { WebGpuUnavailableError, requestBestDevice } from './gpu/device.js';
 import { runElementwise } from './gpu/elementwise.js';
 import { LARGEST_WORKGROUP } from './gpu/kernels.js';
 import { AllocationError, GpuRuntime, labelOf, type ActivationsStats, type DeviceLoss } from './gpu/runtime.js';
 import { runSoftmax } from './gpu/softmax.js';
-import { GpuTensor } from './gpu/tensor.js';
+import { GpuTensor, assertFloat16Array, type Dtype } from './gpu/tensor.js';
+import { roundToF16Bits } from './numerics/f16.js';
 
 export type { ActivationsStats, DeviceLoss } from './gpu/runtime.js';
+export type { Dtype } from './gpu/tensor.js';
+
+/** The arrays a call on the CPU side takes: x and dy, f32 or f16; the result is of the same type. */
+type HostArray = Float32Array | Float16Array;
 
 export interface CreateOptions {
   /** Reuse the caller's device. It is never destroyed by the library. */
@@ -105,24 +110,30 @@ export class Activations {
     return this.rt.subgroups;
   }
 
-  /** f(x): elementwise, or along one axis for softmax and logSoftmax. */
+  /**
+   * f(x): elementwise, or along one axis for softmax and logSoftmax. f16 operands (a Float16Array,
+   * an f16 GpuTensor) give f16 results, computed in f32 and rounded once to the nearest f16.
+   */
   forward(name: ActivationName, x: Float32Array, params?: Params): Promise<Float32Array>;
-  forward(name: ActivationName, x: GpuTensor, options?: CallOptions): GpuTensor;
-  forward(name: ActivationName, x: Float32Array | GpuTensor, options?: CallOptions): Promise<Float32Array> | GpuTensor {
+  forward(name: ActivationName, x: Float16Array, params?: Params): Promise<Float16Array>;
+  forward<D extends Dtype>(name: ActivationName, x: GpuTensor<D>, options?: CallOptions): GpuTensor<D>;
+  forward(name: ActivationName, x: HostArray | GpuTensor, options?: CallOptions): Promise<HostArray> | GpuTensor {
     return this.call('forward', name, x, undefined, options);
   }
 
   /** f'(x), elementwise; for softmax and logSoftmax, each row's len×len Jacobian, rows in order. */
   derivative(name: ActivationName, x: Float32Array, params?: Params): Promise<Float32Array>;
-  derivative(name: ActivationName, x: GpuTensor, options?: CallOptions): GpuTensor;
-  derivative(name: ActivationName, x: Float32Array | GpuTensor, options?: CallOptions): Promise<Float32Array> | GpuTensor {
+  derivative(name: ActivationName, x: Float16Array, params?: Params): Promise<Float16Array>;
+  derivative<D extends Dtype>(name: ActivationName, x: GpuTensor<D>, options?: CallOptions): GpuTensor<D>;
+  derivative(name: ActivationName, x: HostArray | GpuTensor, options?: CallOptions): Promise<HostArray> | GpuTensor {
     return this.call('derivative', name, x, undefined, options);
   }
 
   /** The vector-Jacobian product: dy ⊙ f'(x) elementwise, and softmax's without forming the Jacobian. */
   backward(name: ActivationName, x: Float32Array, dy: Float32Array, params?: Params): Promise<Float32Array>;
-  backward(name: ActivationName, x: GpuTensor, dy: GpuTensor, options?: CallOptions): GpuTensor;
-  backward(name: ActivationName, x: Float32Array | GpuTensor, dy: Float32Array | GpuTensor, options?: CallOptions): Promise<Float32Array> | GpuTensor {
+  backward(name: ActivationName, x: Float16Array, dy: Float16Array, params?: Params): Promise<Float16Array>;
+  backward<D extends Dtype>(name: ActivationName, x: GpuTensor<D>, dy: GpuTensor<D>, options?: CallOptions): GpuTensor<D>;
+  backward(name: ActivationName, x: HostArray | GpuTensor, dy: HostArray | GpuTensor, options?: CallOptions): Promise<HostArray> | GpuTensor {
     return this.call('backward', name, x, dy, options);
   }
 
@@ -136,38 +147,59 @@ export class Activations {
   }
 
   /**
-   * Uploads `values` into a new GPU buffer. Only Float32Array is accepted: convert other arrays
-   * explicitly (`Float32Array.from(values)`), so that rounding to f32 is never a surprise.
+   * Uploads `values` into a new GPU buffer: a Float32Array as f32, or as f16 with `{ dtype: 'f16' }`
+   * (each value rounded to the nearest f16, ties to even, as the kernels' stores round), a
+   * Float16Array as f16. Other arrays are refused: convert them explicitly (`Float32Array.from()`),
+   * so that rounding is never a surprise.
    */
-  tensor(values: Float32Array): GpuTensor {
+  tensor(values: Float16Array): GpuTensor<'f16'>;
+  tensor(values: Float32Array, options: { dtype: 'f16' }): GpuTensor<'f16'>;
+  tensor(values: Float32Array, options?: { dtype?: 'f32' }): GpuTensor<'f32'>;
+  tensor(values: HostArray, options: { dtype?: Dtype } = {}): GpuTensor {
     this.rt.assertOpen();
-    if (!(values instanceof Float32Array)) {
-      throw new TypeError(`tensor: expected a Float32Array, got ${describe(values)}; convert with Float32Array.from()`);
+    const dtype = options.dtype ?? (isFloat16Array(values) ? 'f16' : 'f32');
+    if (dtype !== 'f32' && dtype !== 'f16') throw new TypeError(`tensor: dtype ${String(dtype)} is not 'f32' or 'f16'`);
+    if (isFloat16Array(values)) {
+      if (dtype !== 'f16') throw new TypeError("tensor: a Float16Array makes an f16 tensor; dtype 'f32' would widen it silently, use Float32Array.from()");
+      return this.rt.upload(new Uint16Array(values.buffer, values.byteOffset, values.length));
     }
-    return this.rt.upload(values);
+    if (!(values instanceof Float32Array)) {
+      if ((values as unknown) instanceof Uint16Array) assertFloat16Array('tensor');
+      throw new TypeError(`tensor: expected a Float32Array or a Float16Array, got ${describe(values)}; convert with Float32Array.from()`);
+    }
+    return dtype === 'f16' ? this.rt.upload(roundToF16Bits(values)) : this.rt.upload(values);
   }
 
   /**
-   * Views `length` f32s of a caller's STORAGE buffer from byte `offset`. Nothing is copied, and the
-   * buffer is never destroyed by the library.
+   * Views `length` elements of a caller's STORAGE buffer from byte `offset`: f32s at a multiple of 4,
+   * or with `dtype: 'f16'` halves at a multiple of 2 (a range that starts or ends mid-u32 leaves the
+   * other half of that u32 untouched). Nothing is copied, and the buffer is never destroyed by the library.
    */
-  wrap(buffer: GPUBuffer, options: { length?: number; offset?: number } = {}): GpuTensor {
+  wrap(buffer: GPUBuffer, options: { length?: number; offset?: number; dtype: 'f16' }): GpuTensor<'f16'>;
+  wrap(buffer: GPUBuffer, options?: { length?: number; offset?: number; dtype?: 'f32' }): GpuTensor<'f32'>;
+  wrap(buffer: GPUBuffer, options: { length?: number; offset?: number; dtype?: Dtype } = {}): GpuTensor {
     this.rt.assertOpen();
     if (!isGpuBuffer(buffer)) throw new TypeError(`wrap: expected a GPUBuffer, got ${describe(buffer)}`);
+    const dtype = options.dtype ?? 'f32';
+    if (dtype !== 'f32' && dtype !== 'f16') throw new TypeError(`wrap: dtype ${String(dtype)} is not 'f32' or 'f16'`);
+    const size = dtype === 'f16' ? 2 : 4;
     const offset = options.offset ?? 0;
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset % 4 !== 0 || offset > buffer.size) {
-      throw new RangeError(`wrap: offset ${offset} must be a multiple of 4 in [0, ${buffer.size}]`);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset % size !== 0 || offset > buffer.size) {
+      throw new RangeError(`wrap: offset ${offset} must be a multiple of ${size} in [0, ${buffer.size}]`);
     }
-    const length = options.length ?? Math.floor((buffer.size - offset) / 4);
-    if (!Number.isSafeInteger(length) || length < 0 || offset + 4 * length > buffer.size) {
+    const length = options.length ?? Math.floor((buffer.size - offset) / size);
+    // The kernels bind whole u32s: an f16 range ending mid-u32 needs that u32 inside the buffer.
+    const end = Math.ceil((offset + size * length) / 4) * 4;
+    if (!Number.isSafeInteger(length) || length < 0 || end > buffer.size) {
       throw new RangeError(
-        `wrap: length ${length} from byte offset ${offset} runs past the buffer's ${buffer.size} bytes`,
+        `wrap: length ${length} from byte offset ${offset} runs past the buffer's ${buffer.size} bytes` +
+          (end > offset + size * length ? ` (its last u32 ends at byte ${end})` : ''),
       );
     }
     if (!(buffer.usage & GPUBufferUsage.STORAGE)) {
       throw new TypeError(`wrap: the buffer${labelOf(buffer)} needs GPUBufferUsage.STORAGE`);
     }
-    return this.rt.wrap(buffer, length, offset);
+    return this.rt.wrap(buffer, length, offset, dtype);
   }
 
   /** The GPU memory this instance holds, live and pooled, and the pipelines of its device. */
@@ -192,10 +224,10 @@ export class Activations {
   }
 
   private call(
-    mode: Mode, name: ActivationName, x: Float32Array | GpuTensor, dy: Float32Array | GpuTensor | undefined,
+    mode: Mode, name: ActivationName, x: HostArray | GpuTensor, dy: HostArray | GpuTensor | undefined,
     options: CallOptions | undefined,
-  ): Promise<Float32Array> | GpuTensor {
-    // GPU-resident calls are synchronous and throw; Float32Array calls return a promise and reject.
+  ): Promise<HostArray> | GpuTensor {
+    // GPU-resident calls are synchronous and throw; array calls return a promise and reject.
     if (x instanceof GpuTensor) return this.run(mode, name, x, dy, options);
     try {
       return this.run(mode, name, x, dy, options);
@@ -206,13 +238,13 @@ export class Activations {
 
   /** Resolves a call (it throws before anything is allocated or written), then runs it. */
   private run(
-    mode: Mode, name: ActivationName, x: Float32Array | GpuTensor, dy: Float32Array | GpuTensor | undefined,
+    mode: Mode, name: ActivationName, x: HostArray | GpuTensor, dy: HostArray | GpuTensor | undefined,
     options: CallOptions | undefined,
-  ): Promise<Float32Array> | GpuTensor {
+  ): Promise<HostArray> | GpuTensor {
     this.rt.assertOpen();
     const call = resolveCall(mode, name, x, dy, options, this.device);
     if (x instanceof GpuTensor) return this.execute(call, { x, dy: dy as GpuTensor | undefined, out: call.out });
-    return this.roundTrip(call, x, dy as Float32Array | undefined);
+    return this.roundTrip(call, x, dy as HostArray | undefined);
   }
 
   private execute(call: Call, operands: Operands): GpuTensor {
@@ -221,10 +253,10 @@ export class Activations {
   }
 
   /**
-   * A Float32Array call: upload, run, read. If an allocation fails for lack of memory, the pool has
+   * An array call: upload, run, read. If an allocation fails for lack of memory, the pool has
    * been trimmed by then, and the call runs once more before it rejects.
    */
-  private async roundTrip(call: Call, x: Float32Array, dy: Float32Array | undefined): Promise<Float32Array> {
+  private async roundTrip(call: Call, x: HostArray, dy: HostArray | undefined): Promise<HostArray> {
     try {
       return await this.roundTripOnce(call, x, dy);
     } catch (e) {
@@ -233,12 +265,13 @@ export class Activations {
     }
   }
 
-  private async roundTripOnce(call: Call, x: Float32Array, dy: Float32Array | undefined): Promise<Float32Array> {
-    const tx = this.rt.upload(x);
+  private async roundTripOnce(call: Call, x: HostArray, dy: HostArray | undefined): Promise<HostArray> {
+    const upload = (v: HostArray) => (v instanceof Float32Array ? this.rt.upload(v) : this.rt.upload(new Uint16Array(v.buffer, v.byteOffset, v.length)));
+    const tx = upload(x);
     let tdy: GpuTensor | undefined;
     let ty: GpuTensor | undefined;
     try {
-      tdy = dy && this.rt.upload(dy);
+      tdy = dy && upload(dy);
       ty = this.execute(call, { x: tx, dy: tdy });
       return await ty.read();
     } finally {

@@ -1,7 +1,7 @@
 export {
   createActivations, Activations, type ActivationsStats, type CallOptions, type CreateOptions, type DeviceLoss, type Params,
 } from './api.js';
-export { GpuTensor } from './gpu/tensor.js';
+export { GpuTensor, type Dtype } from './gpu/tensor.js';
 export { reference, type Values } from './numerics/reference.js';
 export { ELEMENTWISE, ACTIVATION_NAMES, type ActivationName, type Mode } from './activations/table.js';
 export { DeviceLostError, WebGpuUnavailableError } from './gpu/device.js';

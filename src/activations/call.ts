@@ -6,7 +6,7 @@ import {
   type Source,
 } from './table.js';
 import { checkSoftmaxFits } from '../gpu/softmax.js';
-import { GpuTensor } from '../gpu/tensor.js';
+import { GpuTensor, assertFloat16Array, type Dtype } from '../gpu/tensor.js';
 
 /** Options of a call that belong to the call, not to the activation. */
 export const CALL_OPTION_KEYS = ['out', 'encoder'] as const;
@@ -17,6 +17,8 @@ interface CallBase {
   /** "forward(elu)", for labels and error messages. */
   readonly verb: string;
   readonly from: Source;
+  /** The one dtype of every operand. */
+  readonly dtype: Dtype;
   readonly out?: GpuTensor;
   readonly encoder?: GPUCommandEncoder;
 }
@@ -51,14 +53,16 @@ export function resolveCall(
   const params = resolveParams(name, options, CALL_OPTION_KEYS);
   const { out, encoder } = (options ?? {}) as { out?: unknown; encoder?: unknown };
   checkOperand(mode, 'x', x);
+  const dtype = dtypeOf(x);
   if (mode === 'backward') {
     checkOperand(mode, 'dy', dy);
     if (dy.length !== x.length) {
       throw new RangeError(`${verb}: dy has length ${dy.length}, expected x's length ${x.length}`);
     }
-    if ((x instanceof Float32Array) !== (dy instanceof Float32Array)) {
-      throw new TypeError(`${verb}: x and dy must both be Float32Arrays or both GpuTensors`);
+    if ((x instanceof GpuTensor) !== (dy instanceof GpuTensor)) {
+      throw new TypeError(`${verb}: x and dy must both be typed arrays or both GpuTensors`);
     }
+    checkDtype(verb, 'dy', dtypeOf(dy), dtype);
   }
   const from = resolveSource(name, mode, options, params);
   if (encoder !== undefined && !isCommandEncoder(encoder)) {
@@ -67,11 +71,12 @@ export function resolveCall(
   if (out !== undefined && !(out instanceof GpuTensor)) {
     throw new TypeError(`${verb}: out must be a GpuTensor, got ${describe(out)}`);
   }
-  if (x instanceof Float32Array) {
+  if (out !== undefined) checkDtype(verb, 'out', out.dtype, dtype);
+  if (!(x instanceof GpuTensor)) {
     if (out !== undefined) throw new TypeError(`${verb}: out is only for GpuTensor inputs`);
     if (encoder !== undefined) throw new TypeError(`${verb}: encoder is only for GpuTensor inputs`);
   }
-  if (act.kind === 'elementwise') return { kind: 'elementwise', mode, name, verb, from, out, encoder, act, params };
+  if (act.kind === 'elementwise') return { kind: 'elementwise', mode, name, verb, from, dtype, out, encoder, act, params };
   const layout = resolveLayout(name, options, x.length);
   checkSoftmaxFits(verb, mode, layout, device.limits);
   if (mode === 'derivative' && out !== undefined) {
@@ -82,7 +87,7 @@ export function resolveCall(
       );
     }
   }
-  return { kind: 'softmax', mode, name, verb, from, out, encoder, act, layout };
+  return { kind: 'softmax', mode, name, verb, from, dtype, out, encoder, act, layout };
 }
 
 /**
@@ -104,7 +109,7 @@ export function checkOperands(call: Call, operands: Operands, device: GPUDevice)
   // The Jacobians have their own length, and are written after x was read into a temporary.
   if (out === undefined || (call.kind === 'softmax' && call.mode === 'derivative')) return;
   if (out.length !== x.length) throw new RangeError(`${verb}: out has length ${out.length}, expected ${x.length}`);
-  const end = (t: GpuTensor) => t.byteOffset + 4 * t.length;
+  const end = (t: GpuTensor) => t.byteOffset + t.byteLength;
   for (const input of [x, operands.dy]) {
     if (!input || input.buffer !== out.buffer || input.byteOffset === out.byteOffset) continue;
     if (input.byteOffset < end(out) && out.byteOffset < end(input)) {
@@ -122,9 +127,26 @@ export function describe(v: unknown): string {
   return v.constructor?.name ?? 'object';
 }
 
-function checkOperand(verb: string, what: string, v: unknown): asserts v is Float32Array | GpuTensor {
-  if (!(v instanceof Float32Array || v instanceof GpuTensor)) {
-    throw new TypeError(`${verb}: ${what} must be a Float32Array or a GpuTensor, got ${describe(v)}`);
+/** True for a Float16Array, where the engine has them. */
+export function isFloat16Array(v: unknown): v is Float16Array {
+  return typeof Float16Array === 'function' && v instanceof Float16Array;
+}
+
+function checkOperand(verb: string, what: string, v: unknown): asserts v is Float32Array | Float16Array | GpuTensor {
+  if (v instanceof Float32Array || v instanceof GpuTensor || isFloat16Array(v)) return;
+  // A Uint16Array is what f16 data looks like without Float16Array: say what is missing.
+  if (v instanceof Uint16Array) assertFloat16Array(verb);
+  throw new TypeError(`${verb}: ${what} must be a Float32Array, a Float16Array or a GpuTensor, got ${describe(v)}`);
+}
+
+function dtypeOf(v: Float32Array | Float16Array | GpuTensor): Dtype {
+  return v instanceof GpuTensor ? v.dtype : v instanceof Float32Array ? 'f32' : 'f16';
+}
+
+/** All operands of a call have x's dtype: a mix is a TypeError naming both, before anything is enqueued. */
+function checkDtype(verb: string, what: string, dtype: Dtype, expected: Dtype): void {
+  if (dtype !== expected) {
+    throw new TypeError(`${verb}: ${what} is ${dtype} but x is ${expected}; every operand of a call (x, dy, out) must have one dtype`);
   }
 }
 

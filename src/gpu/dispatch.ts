@@ -46,7 +46,8 @@ export interface ChunkBinding {
  */
 export function bindingAt(first: number, bytes: number, alignment: number, unit: number): ChunkBinding {
   const offset = Math.floor(first / alignment) * alignment;
-  return { offset, size: first + bytes - offset, elementOffset: (first - offset) / unit };
+  // A binding's size is a multiple of 4: an f16 range ending mid-u32 is bound to the u32's end.
+  return { offset, size: Math.ceil((first + bytes - offset) / 4) * 4, elementOffset: (first - offset) / unit };
 }
 
 export interface Chunk {
@@ -58,39 +59,44 @@ export interface Chunk {
 }
 
 export interface ChunkPlan {
-  readonly vector: 'vec4' | 'scalar';
+  readonly vector: 'vec4' | 'scalar' | 'f16';
   readonly chunks: readonly Chunk[];
 }
 
 /**
- * Splits an elementwise op over `n` f32 elements into dispatches whose bindings each fit in
- * `maxBindingSize` bytes and start at multiples of `alignment` bytes.
+ * Splits an elementwise op over `n` elements of `elementBytes` bytes (4: f32, 2: f16) into
+ * dispatches whose bindings each fit in `maxBindingSize` bytes and start at multiples of
+ * `alignment` bytes.
  *
- * The vec4 path is chosen when every operand starts on a 16-byte boundary and its buffer has room
- * for the last vec4, padding included; the kernel then never writes lanes past n.
+ * f32: the vec4 path is chosen when every operand starts on a 16-byte boundary and its buffer has
+ * room for the last vec4, padding included; the kernel then never writes lanes past n. f16 has one
+ * path ('f16', offsets in halves), whatever the operands' offsets; every chunk but the last holds a
+ * multiple of 4 elements, so each chunk starts at the parity of the first.
  */
 export function planChunks(
   n: number,
   operands: readonly OperandPlacement[],
   maxBindingSize: number,
   alignment: number,
+  elementBytes: 4 | 2 = 4,
 ): ChunkPlan {
   const padded = Math.ceil(n / 4) * 16;
-  const vec4 = operands.every((o) => o.byteOffset % 16 === 0 && o.byteOffset + padded <= o.bufferSize);
-  const unit = vec4 ? 16 : 4;
+  const f16 = elementBytes === 2;
+  const vec4 = !f16 && operands.every((o) => o.byteOffset % 16 === 0 && o.byteOffset + padded <= o.bufferSize);
+  const unit = vec4 ? 16 : elementBytes;
   // A binding starts up to alignment - 4 bytes before its chunk and may be padded by up to 12 bytes.
-  const maxLength = Math.floor((maxBindingSize - alignment - 16) / 16) * 4;
+  const maxLength = Math.floor((maxBindingSize - alignment - 16) / 16) * (16 / elementBytes);
   if (maxLength < 4) {
     throw new RangeError(`planChunks: maxBindingSize ${maxBindingSize} is too small for alignment ${alignment}`);
   }
   const chunks: Chunk[] = [];
   for (let start = 0; start < n; start += maxLength) {
     const length = Math.min(maxLength, n - start);
-    const bytes = vec4 ? Math.ceil(length / 4) * 16 : 4 * length;
-    const bindings = operands.map((o) => bindingAt(o.byteOffset + 4 * start, bytes, alignment, unit));
+    const bytes = vec4 ? Math.ceil(length / 4) * 16 : elementBytes * length;
+    const bindings = operands.map((o) => bindingAt(o.byteOffset + elementBytes * start, bytes, alignment, unit));
     chunks.push({ start, length, bindings });
   }
-  return { vector: vec4 ? 'vec4' : 'scalar', chunks };
+  return { vector: f16 ? 'f16' : vec4 ? 'vec4' : 'scalar', chunks };
 }
 
 /**

@@ -12,7 +12,7 @@ import type { GpuTensor } from './tensor.js';
 /** Records `call` on `operands` (checked) into out or a new tensor, which it returns. */
 export function runElementwise(rt: GpuRuntime, call: ElementwiseCall, { x, dy, out }: Operands): GpuTensor {
   const { verb, name, mode, act } = call;
-  const y = out ?? rt.allocate(x.length, verb);
+  const y = out ?? rt.allocate(x.length, verb, false, x.dtype);
   if (x.length === 0) return y;
   const operands = [x, y, ...(dy ? [dy] : [])];
   const placements = operands.map((t) => ({ byteOffset: t.byteOffset, bufferSize: t.buffer.size }));
@@ -20,15 +20,15 @@ export function runElementwise(rt: GpuRuntime, call: ElementwiseCall, { x, dy, o
   const shared = operands.map((t) => t.buffer === y.buffer);
   const plan = planChunks(
     x.length, placements, rt.bindingRoom(verb, sharedSpread(placements, shared)),
-    rt.device.limits.minStorageBufferOffsetAlignment,
+    rt.device.limits.minStorageBufferOffsetAlignment, x.bytesPerElement,
   );
-  const unit = plan.vector === 'vec4' ? 16 : 4;
+  const unit = plan.vector === 'vec4' ? 16 : x.bytesPerElement;
   const variant: ElementwiseVariant = {
     vector: plan.vector,
     xIsY: shared[0]!,
     dyIsY: dy !== undefined && shared[2]!,
     fromOutput: call.from === 'output',
-    small: x.length <= SMALL_WORKGROUP_SIZE * (unit / 4),
+    small: x.length <= SMALL_WORKGROUP_SIZE * (plan.vector === 'scalar' ? 1 : 4),
   };
   const perGroup = elementsPerGroup(plan.vector, variant.small);
   const uniforms = elementwiseParams(act, mode, variant.fromOutput);
@@ -37,7 +37,7 @@ export function runElementwise(rt: GpuRuntime, call: ElementwiseCall, { x, dy, o
     const { pipeline, tail, layout } = rt.pipeline(
       elementwiseKey(name, mode, variant), () => elementwiseShader(act, mode, variant),
       () => [[2, true], ...(variant.xIsY ? [] : [[1, false] as const]), ...(dy && !variant.dyIsY ? [[3, false] as const] : [])],
-      errors, plan.vector === 'vec4',
+      errors, plan.vector !== 'scalar',
     );
     for (const chunk of plan.chunks) {
       const [bx, by, bdy] = mergeShared(chunk.bindings, shared, unit);
@@ -49,7 +49,9 @@ export function runElementwise(rt: GpuRuntime, call: ElementwiseCall, { x, dy, o
       };
       rt.setBindGroup(pass, verb, layout, y.buffer, uniforms, values, entries, errors);
       // The vec4 main entry covers the whole vec4s; the partial last one (n % 4 lanes) is the tail's.
-      const partial = plan.vector === 'vec4' ? chunk.length % 4 : 0;
+      // f16: main covers whole steps of four from y's first even position; the tail the rest.
+      const head = plan.vector === 'f16' ? by!.elementOffset % 2 : 0;
+      const partial = plan.vector === 'scalar' ? 0 : head + ((chunk.length - head) % 4);
       if (chunk.length > partial) {
         const grid = planDispatch(chunk.length - partial, perGroup, rt.maxWorkgroupsPerDimension);
         pass.setPipeline(pipeline);

@@ -2,6 +2,7 @@
 import activationsWgsl from '../../shaders/activations.wgsl?raw';
 import copyWgsl from '../../shaders/copy.wgsl?raw';
 import elementwiseWgsl from '../../shaders/elementwise.wgsl?raw';
+import f16Wgsl from '../../shaders/f16.wgsl?raw';
 import mathWgsl from '../../shaders/math.wgsl?raw';
 import softmaxWgsl from '../../shaders/softmax.wgsl?raw';
 import softmaxJacobianWgsl from '../../shaders/softmax_jacobian.wgsl?raw';
@@ -29,6 +30,7 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
  * How one elementwise dispatch binds its operands.
  * - `vec4`: every operand starts on a 16-byte boundary and has room for the padded last vec4.
  * - `scalar`: any 4-byte-aligned operands (a caller's wrapped buffer at an odd offset).
+ * - `f16`: f16 operands, two halves per u32, at any 2-byte offsets (see packedAccess).
  * `xIsY` and `dyIsY` say which inputs are in the output's buffer (in place, or elsewhere in an arena),
  * read through its read_write binding: WebGPU forbids binding one buffer as both read-only and
  * writable storage in a dispatch.
@@ -36,7 +38,7 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
  * `small`: one workgroup of SMALL_WORKGROUP_SIZE threads, one storage element each (see there).
  */
 export interface ElementwiseVariant {
-  readonly vector: 'vec4' | 'scalar';
+  readonly vector: 'vec4' | 'scalar' | 'f16';
   readonly xIsY: boolean;
   readonly dyIsY: boolean;
   readonly fromOutput?: boolean;
@@ -59,14 +61,81 @@ export const ENTRY_TAIL = 'tail';
  * The last, partial vec4 of a vec4 dispatch, at index n / 4, where `x` reads x[i]: lanes past n
  * belong to the caller and keep their values. One invocation; dispatched only when n % 4 != 0.
  */
-function vec4Tail(x: string): string {
+function vec4Tail(x: string, dy: string): string {
   return `
 @compute @workgroup_size(1)
 fn ${ENTRY_TAIL}() {
   let i = params.n / 4u;
   let lanes = params.n % 4u;
   let old = y[params.y_off + i];
-  y[params.y_off + i] = select(old, apply(${x}, i), vec4(0u, 1u, 2u, 3u) < vec4(lanes));
+  y[params.y_off + i] = select(old, apply(${x}, ${dy}), vec4(0u, 1u, 2u, 3u) < vec4(lanes));
+}
+`;
+}
+
+/**
+ * How the f16 variant reads and writes packed halves (two per u32, the lower index in the low bits),
+ * in y's half positions p = y_off + i. `main` handles four elements per step and writes whole u32s
+ * only: it starts at the first even position (`head` = y_off & 1 elements later) and stops before the
+ * last (n − head) % 4 elements. `tail`, one invocation, does those at most four: a head at an odd
+ * position and the rest, by read-modify-write of their u32s, which also hold a neighbour's half. One
+ * invocation, after main, so nothing races with it; chunks start at the same parity, one tail each.
+ * Inputs are read at any parity: a step's four halves then span three u32s.
+ * `x` and `dy` name the arrays the inputs are read through (y when in its buffer); dy is absent
+ * outside backward, where apply gets 1.
+ */
+function packedAccess(x: string, dy: string | undefined): string {
+  const operands: [string, string][] = [['x', x], ...(dy ? [['dy', dy] as [string, string]] : [])];
+  const loads = operands.map(([role, array]) => `
+fn half_${role}(p: u32) -> u32 {
+  return (${array}[p >> 1u] >> ((p & 1u) * 16u)) & 0xffffu;
+}
+
+fn load4_${role}(p: u32) -> vec4<f32> {
+  let w = p >> 1u;
+  let a = ${array}[w];
+  let b = ${array}[w + 1u];
+  if ((p & 1u) == 0u) {
+    return f16_widen(vec4(a & 0xffffu, a >> 16u, b & 0xffffu, b >> 16u));
+  }
+  return f16_widen(vec4(a >> 16u, b & 0xffffu, b >> 16u, ${array}[w + 2u] & 0xffffu));
+}`).join('\n');
+  const gatherDy = dy ? 'hg[k] = select(0u, half_dy(params.dy_off + idx[k]), live[k]);' : '';
+  return `${loads}
+
+// p even: the two u32s hold exactly these four halves.
+fn store4_y(p: u32, v: vec4<f32>) {
+  let h = f16_round(v);
+  y[p >> 1u] = h.x | (h.y << 16u);
+  y[(p >> 1u) + 1u] = h.z | (h.w << 16u);
+}
+
+fn store1_y(p: u32, h: u32) {
+  let shift = (p & 1u) * 16u;
+  let w = p >> 1u;
+  y[w] = (y[w] & ~(0xffffu << shift)) | (h << shift);
+}
+
+@compute @workgroup_size(1)
+fn ${ENTRY_TAIL}() {
+  let head = params.y_off & 1u;
+  let body = (params.n - head) / 4u * 4u;
+  var idx = vec4(0u);
+  var live = vec4(false);
+  var hx = vec4(0u);
+  var hg = vec4(0u);
+  for (var k = 0u; k < 4u; k++) {
+    idx[k] = select(body + k, 0u, k < head);
+    live[k] = k < head || body + k < params.n;
+    hx[k] = select(0u, half_x(params.x_off + idx[k]), live[k]);
+    ${gatherDy}
+  }
+  let h = f16_round(apply(f16_widen(hx), ${dy ? 'f16_widen(hg)' : 'vec4(1.0)'}));
+  for (var k = 0u; k < 4u; k++) {
+    if (live[k]) {
+      store1_y(params.y_off + idx[k], h[k]);
+    }
+  }
 }
 `;
 }
@@ -125,7 +194,7 @@ export function elementwiseParams(act: ElementwiseActivation, mode: Mode = 'forw
 /** f32 elements one workgroup covers. */
 export function elementsPerGroup(vector: ElementwiseVariant['vector'], small = false): number {
   const { size, perThread } = groupShape({ small });
-  return size * perThread * (vector === 'vec4' ? 4 : 1);
+  return size * perThread * (vector === 'scalar' ? 1 : 4);
 }
 
 export function elementwiseKey(name: string, mode: Mode, v: ElementwiseVariant): string {
@@ -134,20 +203,26 @@ export function elementwiseKey(name: string, mode: Mode, v: ElementwiseVariant):
 
 export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: ElementwiseVariant): string {
   const vec = v.vector === 'vec4';
-  const store = vec ? 'vec4<f32>' : 'f32';
+  const packed = v.vector === 'f16';
+  const store = packed ? 'u32' : vec ? 'vec4<f32>' : 'f32';
   const load = (buffer: string, offset: string) => (vec ? `${buffer}[params.${offset} + i]` : `vec4(${buffer}[params.${offset} + i])`);
   const needsDy = mode === 'backward';
   const dyBinding = needsDy && !v.dyIsY ? `@group(0) @binding(3) var<storage, read> dy: array<${store}>;` : '';
-  const dy = needsDy ? load(v.dyIsY ? 'y' : 'dy', 'dy_off') : 'vec4(1.0)';
+  const xArray = v.xIsY ? 'y' : 'x';
+  const dyArray = v.dyIsY ? 'y' : 'dy';
   if (v.fromOutput && (mode !== 'backward' || !act.fromOutput)) {
     throw new Error(`elementwiseShader: ${act.wgsl.backward} has no ${mode} from the output`);
   }
   const backward = v.fromOutput ? act.fromOutput!.wgsl : act.wgsl.backward;
   const params = functionArgs(act, mode, v.fromOutput).map(([k]) => `, params.${k}`).join('');
-  const apply = mode === 'forward'
-    ? `${act.wgsl.forward}(z${params})`
-    : `${backward}(z, ${dy}${params})`;
-  const x = load(v.xIsY ? 'y' : 'x', 'x_off');
+  const apply = mode === 'forward' ? `${act.wgsl.forward}(z${params})` : `${backward}(z, g${params})`;
+  // Packed halves: step i is the four elements from position head + 4i of each operand.
+  const at = (offset: string) => `params.${offset} + (params.y_off & 1u) + 4u * i`;
+  const x = packed ? `load4_x(${at('x_off')})` : load(xArray, 'x_off');
+  const dy = !needsDy ? 'vec4(1.0)' : packed ? `load4_dy(${at('dy_off')})` : load(dyArray, 'dy_off');
+  const step = packed
+    ? `store4_y(${at('y_off')}, apply(${x}, ${dy}));`
+    : `y[params.y_off + i] = apply(${x}, ${dy})${vec ? '' : '.x'};`;
   const kernel = fillTemplate(elementwiseWgsl, {
     PARAMS: elementwiseParams(act, mode, v.fromOutput).wgsl(),
     STORE: store,
@@ -156,12 +231,13 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
     WORKGROUP_SIZE: groupShape(v).size,
     PER_THREAD: groupShape(v).perThread,
     APPLY: apply,
-    // vec4: the whole vec4s; the partial one is the tail's.
-    COUNT: vec ? 'params.n / 4u' : 'params.n',
-    RESULT: vec ? `apply(${x}, i)` : `apply(${x}, i).x`,
-    TAIL: vec ? vec4Tail(x) : '',
+    // vec4: the whole vec4s, the partial one is the tail's; f16: the whole steps after the head.
+    COUNT: packed ? '(params.n - (params.y_off & 1u)) / 4u' : vec ? 'params.n / 4u' : 'params.n',
+    STEP: step,
+    TAIL: vec ? vec4Tail(x, dy) : '',
+    ACCESS: packed ? packedAccess(xArray, needsDy ? dyArray : undefined) : '',
   });
-  return `${mathWgsl}\n${specialWgsl}\n${activationsWgsl}\n${act.wgsl.source ?? ''}\n${kernel}`;
+  return `${mathWgsl}\n${specialWgsl}\n${activationsWgsl}\n${packed ? f16Wgsl : ''}\n${act.wgsl.source ?? ''}\n${kernel}`;
 }
 
 /**

@@ -10,7 +10,7 @@ import {
 import { planChunks, planDispatch } from './dispatch.js';
 import { COPY_PARAMS, WORKGROUP_SIZE, copyShader } from './kernels.js';
 import { Made, captureErrors, sharedQueue, type SharedQueue } from './queue.js';
-import { GpuTensor, type BufferCheck, type TensorOwner } from './tensor.js';
+import { BYTES_PER_ELEMENT, GpuTensor, type BufferCheck, type Dtype, type TensorOwner } from './tensor.js';
 import { UniformSlots, type UniformLayout } from './uniforms.js';
 
 /** An allocation of the library's failed for lack of GPU memory (after which the pool is trimmed). */
@@ -61,9 +61,16 @@ const LOSS_GRACE_MS = 100;
 /** The least binding room that still leaves planChunks a chunk (see bindingRoom). */
 const MIN_BINDING_ROOM = 4096;
 
-function padBytes(length: number): number {
+function padBytes(length: number, dtype: Dtype = 'f32'): number {
   // At least 16 bytes, a multiple of 16: the vec4 kernels read and write whole vec4s.
-  return Math.max(16, Math.ceil((4 * length) / 16) * 16);
+  return Math.max(16, Math.ceil((BYTES_PER_ELEMENT[dtype] * length) / 16) * 16);
+}
+
+/** The u32 words that hold `tensor`'s bytes: an f16 range may start and end mid-word. */
+function wordRange(tensor: GpuTensor): { first: number; bytes: number; skip: number } {
+  const first = Math.floor(tensor.byteOffset / 4) * 4;
+  const end = Math.ceil((tensor.byteOffset + tensor.byteLength) / 4) * 4;
+  return { first, bytes: end - first, skip: tensor.byteOffset - first };
 }
 
 export class GpuRuntime implements TensorOwner {
@@ -164,16 +171,24 @@ export class GpuRuntime implements TensorOwner {
    * user of it is already submitted, and every later one comes after this write on the queue), or a
    * new buffer written at creation.
    */
-  upload(values: Float32Array): GpuTensor {
-    const pooled = this.outputs.take(padBytes(values.length));
+  upload(values: Float32Array): GpuTensor<'f32'>;
+  /** f16 bits, one element each. */
+  upload(values: Uint16Array): GpuTensor<'f16'>;
+  upload(values: Float32Array | Uint16Array): GpuTensor {
+    const dtype: Dtype = values instanceof Uint16Array ? 'f16' : 'f32';
+    const pooled = this.outputs.take(padBytes(values.length, dtype));
     if (pooled) {
       pooled.label = `webgpu-activations tensor[${values.length}]`;
       // An empty write changes nothing, and Deno 2.9.6 panics on one (writeBuffer of a zero-length
-      // Float32Array; see the README's "Running outside the browser").
-      if (values.length > 0) this.queue.writeUnbatched(pooled, 0, values as Float32Array<ArrayBuffer>);
-      return this.owned(pooled, values.length);
+      // Float32Array; see the README's "Running outside the browser"). writeBuffer writes whole u32s:
+      // an odd count of halves is written with a zero half after it, inside the padded buffer.
+      if (values.length > 0) {
+        const words = values.length % 2 === 1 && dtype === 'f16' ? padToWord(values as Uint16Array) : values;
+        this.queue.writeUnbatched(pooled, 0, words as Float32Array<ArrayBuffer>);
+      }
+      return this.owned(pooled, values.length, false, dtype);
     }
-    const buffer = this.createMappedBuffer(values.length);
+    const buffer = this.createMappedBuffer(values.length, dtype);
     let range: ArrayBuffer;
     try {
       range = buffer.getMappedRange();
@@ -181,23 +196,24 @@ export class GpuRuntime implements TensorOwner {
       // Deno 2.9.6 maps no range for a buffer made on a lost device (WebGPU maps one for any buffer
       // made with mappedAtCreation): the tensor is left unwritten, and the loss rejects its calls.
       if (!(e instanceof Error && e.name === 'OperationError')) throw e;
-      return this.owned(buffer, values.length);
+      return this.owned(buffer, values.length, false, dtype);
     }
-    new Float32Array(range, 0, values.length).set(values);
+    if (values instanceof Uint16Array) new Uint16Array(range, 0, values.length).set(values);
+    else new Float32Array(range, 0, values.length).set(values);
     buffer.unmap();
-    return this.owned(buffer, values.length);
+    return this.owned(buffer, values.length, false, dtype);
   }
 
   /**
    * An output tensor of `verb` (the call, for labels and errors), from the pool when it has a
    * buffer of the size; a `temporary` one is released with retire().
    */
-  allocate(length: number, verb: string, temporary = false): GpuTensor {
-    const bytes = padBytes(length);
+  allocate<D extends Dtype = 'f32'>(length: number, verb: string, temporary = false, dtype: D = 'f32' as D): GpuTensor<D> {
+    const bytes = padBytes(length, dtype);
     const pooled = this.outputs.take(bytes);
     if (pooled) {
       pooled.label = `webgpu-activations ${verb}[${length}]`;
-      return this.owned(pooled, length, temporary);
+      return this.owned(pooled, length, temporary, dtype);
     }
     let buffer!: GPUBuffer;
     // Out of memory is an error scope's to catch, not an uncaptured error: it becomes the tensor's.
@@ -207,13 +223,13 @@ export class GpuRuntime implements TensorOwner {
       return this.outOfMemory(verb, bytes, e);
     };
     let error = captureErrors(this.device, `${verb}: allocating ${bytes} bytes`, () => {
-      buffer = this.createTensorBuffer(verb, length, false);
+      buffer = this.createTensorBuffer(verb, length, false, dtype);
     }).then((e) => e && failed(e));
     if (this.failAllocations > 0) {
       this.failAllocations--;
       error = Promise.resolve(failed(new Error('out-of-memory injected by a test')));
     }
-    const tensor = this.owned(buffer, length, temporary);
+    const tensor = this.owned(buffer, length, temporary, dtype);
     tensor.recordWrite(error);
     return tensor;
   }
@@ -281,16 +297,16 @@ export class GpuRuntime implements TensorOwner {
    * A new buffer mapped at creation. WebGPU throws a RangeError at once when it cannot allocate one;
    * then the pool is trimmed and the allocation tried once more.
    */
-  private createMappedBuffer(length: number): GPUBuffer {
-    const bytes = padBytes(length);
+  private createMappedBuffer(length: number, dtype: Dtype): GPUBuffer {
+    const bytes = padBytes(length, dtype);
     try {
-      return this.createTensorBuffer('tensor', length, true);
+      return this.createTensorBuffer('tensor', length, true, dtype);
     } catch (e) {
       // Past maxBufferSize the RangeError is createTensorBuffer's own: no retry can help.
       if (!(e instanceof RangeError) || bytes > this.device.limits.maxBufferSize) throw e;
       const error = this.outOfMemory('tensor', bytes, e);
       try {
-        return this.createTensorBuffer('tensor', length, true);
+        return this.createTensorBuffer('tensor', length, true, dtype);
       } catch {
         throw error;
       }
@@ -298,19 +314,19 @@ export class GpuRuntime implements TensorOwner {
   }
 
   /** A tensor of the library's; a temporary is released by its op, and not watched for leaks. */
-  private owned(buffer: GPUBuffer, length: number, temporary = false): GpuTensor {
-    const tensor = new GpuTensor(this, buffer, length, 0, true);
+  private owned<D extends Dtype>(buffer: GPUBuffer, length: number, temporary: boolean, dtype: D): GpuTensor<D> {
+    const tensor = new GpuTensor(this, buffer, length, 0, true, dtype);
     if (!temporary) this.finalizer.register(tensor, buffer, tensor);
     return tensor;
   }
 
-  private createTensorBuffer(name: string, length: number, mappedAtCreation: boolean): GPUBuffer {
-    const bytes = padBytes(length);
+  private createTensorBuffer(name: string, length: number, mappedAtCreation: boolean, dtype: Dtype): GPUBuffer {
+    const bytes = padBytes(length, dtype);
     const max = this.device.limits.maxBufferSize;
     if (bytes > max) {
       throw new RangeError(
         `${name}: ${length} elements need ${bytes} bytes, past this device's maxBufferSize of ${max} bytes ` +
-          `(at most ${Math.floor(max / 16) * 4} f32 elements per tensor)`,
+          `(at most ${Math.floor(max / 16) * (16 / BYTES_PER_ELEMENT[dtype])} ${dtype} elements per tensor)`,
       );
     }
     return this.buffers.create({
@@ -398,16 +414,17 @@ export class GpuRuntime implements TensorOwner {
    * @internal TensorOwner. The copy to the CPU is recorded now, in call order: the values are those
    * of the moment read() was called, whatever runs after it.
    */
-  readBack(tensor: GpuTensor): Promise<Float32Array> {
+  readBack(tensor: GpuTensor): Promise<ArrayBuffer> {
     if (this.closedBy) return Promise.reject(this.closedBy);
     if (tensor.length === 0) {
       return this.track(async () => {
         const error = await tensor.written;
         if (error) throw error;
-        return new Float32Array(0);
+        return new ArrayBuffer(0);
       });
     }
-    const bytes = 4 * tensor.length;
+    // Copies move whole u32s from 4-aligned offsets: an f16 range is read with its words' other halves.
+    const { first, bytes, skip } = wordRange(tensor);
     const made = new Made(this.device, 'read', () => this.buffers.create({
       label: 'webgpu-activations readback',
       size: bytes,
@@ -420,7 +437,7 @@ export class GpuRuntime implements TensorOwner {
       // A caller's buffer without COPY_SRC is copied by a kernel into one of the library's first.
       if (!(tensor.buffer.usage & GPUBufferUsage.COPY_SRC)) source = this.copyOf(tensor);
       submitted = this.queue.encode('read', !tensor.verified, (encoder) => {
-        encoder.copyBufferToBuffer(source.buffer, source.byteOffset, staging, 0, bytes);
+        encoder.copyBufferToBuffer(source.buffer, source === tensor ? first : 0, staging, 0, bytes);
         return true; // the staging buffer is new
       });
       if (source !== tensor) this.releaseBuffer(source.buffer);
@@ -447,18 +464,22 @@ export class GpuRuntime implements TensorOwner {
         }
         const error = await tensor.written;
         if (error) throw error;
-        return new Float32Array(staging.getMappedRange().slice(0));
+        return staging.getMappedRange().slice(skip, skip + tensor.byteLength);
       } finally {
         this.buffers.destroy(staging);
       }
     });
   }
 
-  /** A library-owned copy of `tensor` made by a kernel (for a caller's buffer without COPY_SRC). */
+  /**
+   * A library-owned copy of the u32 words that hold `tensor` (wordRange), from the copy's start,
+   * made by a kernel (for a caller's buffer without COPY_SRC).
+   */
   private copyOf(tensor: GpuTensor): GpuTensor {
-    const copy = this.allocate(tensor.length, 'read copy', true);
-    const placements = [tensor, copy].map((t) => ({ byteOffset: t.byteOffset, bufferSize: t.buffer.size }));
-    const plan = planChunks(tensor.length, placements, this.maxBindingSize, this.device.limits.minStorageBufferOffsetAlignment);
+    const { first, bytes } = wordRange(tensor);
+    const copy = this.allocate(bytes / 4, 'read copy', true);
+    const placements = [{ byteOffset: first, bufferSize: tensor.buffer.size }, { byteOffset: 0, bufferSize: copy.buffer.size }];
+    const plan = planChunks(bytes / 4, placements, this.maxBindingSize, this.device.limits.minStorageBufferOffsetAlignment);
     const perUnit = plan.vector === 'vec4' ? 4 : 1;
     this.record('read (copy)', [tensor], [copy], undefined, (pass, errors) => {
       const { pipeline, layout } = this.pipeline('copy/u32', copyShader, () => [[1, false], [2, true]], errors);
@@ -487,10 +508,10 @@ export class GpuRuntime implements TensorOwner {
    * buffer get a submit of their own. The buffer's destroy() is wrapped so that the library's
    * pending work on it is submitted first, and later calls on it throw a TypeError.
    */
-  wrap(buffer: GPUBuffer, length: number, offset: number): GpuTensor {
+  wrap<D extends Dtype>(buffer: GPUBuffer, length: number, offset: number, dtype: D): GpuTensor<D> {
     const check = this.checkBuffer(buffer);
     if (check.failure) throw new TypeError(`wrap: ${check.failure.message}`, { cause: check.failure });
-    return new GpuTensor(this, buffer, length, offset, false, check);
+    return new GpuTensor(this, buffer, length, offset, false, dtype, check);
   }
 
   private checkBuffer(buffer: GPUBuffer): BufferCheck {
@@ -560,3 +581,10 @@ function probePipeline(device: GPUDevice): CachedPipeline {
 
 /** ` "label"` for messages, or nothing for a buffer without a label. */
 export const labelOf = (buffer: GPUBuffer): string => (buffer.label ? ` "${buffer.label}"` : '');
+
+/** `halves` with a zero half after it: writeBuffer writes a multiple of 4 bytes. */
+function padToWord(halves: Uint16Array): Uint16Array {
+  const out = new Uint16Array(halves.length + 1);
+  out.set(halves);
+  return out;
+}

@@ -1,9 +1,32 @@
-// GpuTensor: a run of f32 values in a GPUBuffer, owned by the library or wrapped from the caller.
+// GpuTensor: a run of f32 or f16 values in a GPUBuffer, owned by the library or wrapped from the caller.
+
+/** How a tensor's elements are stored: f32, or f16 packed two per u32 (see the README's f16 section). */
+export type Dtype = 'f32' | 'f16';
+
+/** The typed array read() gives for a dtype. */
+export type ArrayOf<D extends Dtype> = D extends 'f16' ? Float16Array : Float32Array;
+
+/** Bytes per element. */
+export const BYTES_PER_ELEMENT: Readonly<Record<Dtype, 4 | 2>> = { f32: 4, f16: 2 };
+
+/**
+ * The TypeError for an f16 array where the engine has no Float16Array (Node before 24, older
+ * browsers): f16 tensors still work on the GPU through wrap(), without arrays on the CPU side.
+ */
+export function assertFloat16Array(verb: string): void {
+  if (typeof Float16Array !== 'function') {
+    throw new TypeError(
+      `${verb}: this JavaScript engine has no Float16Array, so f16 values cannot be passed or read as arrays; ` +
+        "f16 tensors still work on the GPU through wrap(buffer, { dtype: 'f16' })",
+    );
+  }
+}
 
 /** What a tensor needs from the Activations instance that made it. */
 export interface TensorOwner {
   readonly device: GPUDevice;
-  readBack(tensor: GpuTensor): Promise<Float32Array>;
+  /** The tensor's bytes, exactly (2·length for f16, whatever its offset's parity). */
+  readBack(tensor: GpuTensor): Promise<ArrayBuffer>;
   release(tensor: GpuTensor): void;
 }
 
@@ -20,7 +43,7 @@ export interface BufferCheck {
   readonly probe: Promise<Error | undefined>;
 }
 
-export class GpuTensor {
+export class GpuTensor<D extends Dtype = Dtype> {
   private destroyed = false;
   private writes: Promise<Error | undefined>;
   /** The promises already folded into `writes`: a loop over the same tensors chains nothing new. */
@@ -31,12 +54,14 @@ export class GpuTensor {
     private readonly owner: TensorOwner,
     /** The buffer holding the values. */
     readonly buffer: GPUBuffer,
-    /** Number of f32 elements. */
+    /** Number of elements. */
     readonly length: number,
-    /** Byte offset of the first element in `buffer`. */
+    /** Byte offset of the first element in `buffer` (a multiple of 4 for f32, of 2 for f16). */
     readonly byteOffset: number,
     /** True when the library allocated `buffer` and destroys it with the tensor. */
     readonly ownsBuffer: boolean,
+    /** 'f32', or 'f16': two elements per u32, arithmetic in f32. */
+    readonly dtype: D,
     /** @internal For a wrapped caller buffer: what is known of it. */
     readonly check?: BufferCheck,
   ) {
@@ -63,6 +88,16 @@ export class GpuTensor {
     this.included.add(this.writes);
   }
 
+  /** 4 for f32, 2 for f16. */
+  get bytesPerElement(): 4 | 2 {
+    return BYTES_PER_ELEMENT[this.dtype];
+  }
+
+  /** The bytes the elements take in `buffer`, from byteOffset. */
+  get byteLength(): number {
+    return this.length * this.bytesPerElement;
+  }
+
   get device(): GPUDevice {
     return this.owner.device;
   }
@@ -71,14 +106,19 @@ export class GpuTensor {
     return this.destroyed;
   }
 
-  /** Copies the values back to the CPU. Rejects with the error of the op that produced them, if any. */
-  read(): Promise<Float32Array> {
+  /**
+   * Copies the values back to the CPU: a Float32Array, or a Float16Array for f16 (a TypeError where
+   * the engine has none). Rejects with the error of the op that produced them, if any.
+   */
+  read(): Promise<ArrayOf<D>> {
     try {
       this.assertUsable('read');
+      if (this.dtype === 'f16') assertFloat16Array('read');
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.owner.readBack(this);
+    const f16 = this.dtype === 'f16';
+    return this.owner.readBack(this).then((bytes) => (f16 ? new Float16Array(bytes) : new Float32Array(bytes)) as ArrayOf<D>);
   }
 
   /**

@@ -175,3 +175,123 @@ export const SOFTMAX_CONTRACT = {
   fromOutput: (dy: number, yError: number, slope: number, largest = 1): number =>
     Math.abs(dy) * (slope * yError + 2 ** -22 * largest) + MIN_NORMAL_F32,
 } as const;
+
+// ---- f16 ----
+//
+// The f16 contract is stated on the f16 line itself: a result is judged by its distance in f16 steps
+// from the correctly rounded f16 of the exact value. f16 subnormals are steps like any other (2⁻²⁴
+// apart), so "1 ULP" is 2⁻²⁴ absolute there; nothing is flushed, since the kernels widen every f16
+// to a normal f32 and narrow with integer operations.
+
+/** The largest finite f16, 65504 = (2 − 2⁻¹⁰)·2¹⁵. */
+export const MAX_F16 = 65504;
+/** The smallest positive normal f16, 2⁻¹⁴, and the smallest subnormal, 2⁻²⁴ (an f16 subnormal's ULP). */
+export const MIN_NORMAL_F16 = 2 ** -14;
+export const MIN_SUBNORMAL_F16 = 2 ** -24;
+
+/**
+ * x rounded to the nearest f16, ties to even, as a number: from float64 directly (one rounding, not
+ * through f32). Beyond 65520 (halfway from 65504 to the next binade's 65536) it is ±∞; NaN stays NaN.
+ */
+export function f16Round(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const a = Math.abs(x);
+  // The spacing of f16 values at |x|: 2⁻²⁴ among the subnormals, 2^(e−10) in the binade [2^e, 2^(e+1)).
+  const e = Math.max(-14, Math.floor(Math.log2(a)));
+  // log2 may be off by one at a binade's edge; the spacing is then fixed by the comparison below.
+  const binade = 2 ** e > a ? e - 1 : 2 ** (e + 1) <= a ? e + 1 : e;
+  const ulp = 2 ** (Math.max(-14, binade) - 10);
+  const q = a / ulp; // exact: a scaling by a power of two
+  let r = Math.floor(q);
+  const rest = q - r;
+  if (rest > 0.5 || (rest === 0.5 && r % 2 === 1)) r++;
+  const rounded = r * ulp;
+  return Math.sign(x) * (rounded > MAX_F16 ? Infinity : rounded);
+}
+
+/** The 16 bits of f16Round(x); NaN gives the quiet NaN 0x7e00 with x's sign. */
+export function f16Bits(x: number): number {
+  const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
+  if (Number.isNaN(x)) return 0x7e00;
+  const r = Math.abs(f16Round(x));
+  if (r === Infinity) return sign | 0x7c00;
+  if (r < MIN_NORMAL_F16) return sign | (r / MIN_SUBNORMAL_F16);
+  let e = Math.floor(Math.log2(r));
+  if (2 ** e > r) e--;
+  return sign | ((e + 15) << 10) | (r / 2 ** (e - 10) - 1024);
+}
+
+/** The value of f16 bits: subnormals are m·2⁻²⁴, 0x7c00 is +∞, any NaN pattern NaN. */
+export function f16FromBits(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const e = (bits >> 10) & 0x1f;
+  const m = bits & 0x3ff;
+  if (e === 0x1f) return m === 0 ? sign * Infinity : NaN;
+  return sign * (e === 0 ? m * MIN_SUBNORMAL_F16 : (1024 + m) * 2 ** (e - 25));
+}
+
+/** Every f16 as a number, indexed by its bits: decoding a whole array is then a table lookup. */
+export const F16_VALUES: Float64Array = Float64Array.from({ length: 65536 }, (_, b) => f16FromBits(b));
+
+/** Decodes f16 bits (a Uint16Array, or the bits of a Float16Array) into float64. */
+export function decodeF16(bits: Uint16Array): Float64Array {
+  const out = new Float64Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = F16_VALUES[bits[i]!]!;
+  return out;
+}
+
+/** f16Round(x)'s position on the f16 line: neighbours differ by 1, ±0 are 0, ±∞ one past ±65504. */
+export function f16Ordinal(x: number): number {
+  if (Number.isNaN(x)) throw new RangeError('f16Ordinal: NaN has no position on the f16 line');
+  const bits = f16Bits(x);
+  return bits & 0x8000 ? -(bits & 0x7fff) : bits;
+}
+
+/** How many f16 steps lie between f16Round(a) and f16Round(b); Infinity if either is NaN. */
+export function f16UlpDistance(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Infinity;
+  return Math.abs(f16Ordinal(a) - f16Ordinal(b));
+}
+
+/** 65536, one ULP of the next binade above 65504: an exact value at least this far out must give ∞. */
+const F16_OVERFLOW = 65536;
+
+/**
+ * The f16 results within `ulps` steps of f16Round(exact). NaN accepts only NaN and nothing else
+ * accepts NaN. An exact value beyond the f16 range (|exact| >= 65536) accepts only the infinity of
+ * its sign; from 65504 to 65536 both 65504 and ∞ are a step away, and both are accepted at 1 ULP.
+ */
+export function f16Interval(exact: number, ulps: number): Acceptance {
+  if (Number.isNaN(exact)) return { contains: (v) => Number.isNaN(v), describe: 'NaN' };
+  if (Math.abs(exact) >= F16_OVERFLOW) {
+    const inf = Math.sign(exact) * Infinity;
+    return { contains: (v) => v === inf, describe: `${inf} (${exact} is beyond the f16 range)` };
+  }
+  const center = f16Ordinal(exact);
+  const lo = Math.max(center - ulps, -0x7c00);
+  const hi = Math.min(center + ulps, 0x7c00);
+  return {
+    contains: (v) => {
+      if (Number.isNaN(v)) return false;
+      const ord = f16Ordinal(v);
+      return ord >= lo && ord <= hi;
+    },
+    describe: `[${f16FromOrdinal(lo)}, ${f16FromOrdinal(hi)}] (${ulps} f16 ULP around ${f16Round(exact)})`,
+  };
+}
+
+/** The f16 at a position of f16Ordinal. */
+export function f16FromOrdinal(ord: number): number {
+  return f16FromBits(ord >= 0 ? ord : (-ord | 0x8000));
+}
+
+/**
+ * The softmax contract in f16 (row statistics are kept in f32, so only the stores round to f16):
+ * probabilities within 1 f16 ULP, row sums within 2⁻⁹ of 1, log-probabilities within 1 f16 ULP or
+ * 2⁻¹¹·(1 + |l|), whichever is larger.
+ */
+export const SOFTMAX_F16_CONTRACT = {
+  probabilityUlps: 1,
+  rowSum: 2 ** -9,
+  logProbability: (exact: number): number => 2 ** -11 * (1 + Math.abs(exact)),
+} as const;

@@ -2,7 +2,7 @@
 // of src/numerics/accuracy.ts, and the inputs they are judged on. The demo, the GPU tests and the
 // benchmark's spot checks all use this module; it has no DOM and no GPU, so unit tests run it in Node.
 import {
-  MIN_NORMAL_F32, SOFTMAX_CONTRACT, absoluteInterval, acceptFlushed, boundFraction, flushCandidates, isSubnormalF32,
+  F16_VALUES, MIN_NORMAL_F32, SOFTMAX_CONTRACT, f16Interval, f16Ordinal, absoluteInterval, acceptFlushed, boundFraction, flushCandidates, isSubnormalF32,
   measuredUlps, ulpDistance,
 } from './accuracy.js';
 import {
@@ -295,6 +295,84 @@ class ElementwiseChecker {
       worst: this.worst, maxUlps: this.worst?.ulps ?? 0, worstAbsolute: this.worstAbsolute,
     };
   }
+}
+
+// ---- f16 elementwise results ----
+
+/** All 65 536 f16 bit patterns in order: every f16 input there is, ±0, subnormals, ±65504, ±∞, NaNs. */
+export function allF16Patterns(): Uint16Array {
+  return Uint16Array.from({ length: 65536 }, (_, i) => i);
+}
+
+/** n random f16 bit patterns (seeded): every exponent, ±∞ and NaN as often as any other. */
+export function randomF16Patterns(n: number, seed: number): Uint16Array {
+  const next = randomUint32(seed);
+  return Uint16Array.from({ length: n }, () => next() & 0xffff);
+}
+
+const isNanBits = (h: number): boolean => (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
+const ordinalOfBits = (h: number): number => (h & 0x8000 ? -(h & 0x7fff) : h);
+
+/**
+ * The f16 contract's bound at one element, in f16 ULP: 0 where the f32 kernel's result is exact
+ * (its f32 bound is 0 and the exact value is an f32, so one rounding to f16 is the only one) and
+ * at x = ±∞ or NaN (special values are as in f32); else 1.
+ */
+export function f16UlpBound(act: ElementwiseActivation, p: Readonly<Record<string, number>>, mode: Mode, x: number, exact: number): number {
+  if (!Number.isFinite(x)) return 0;
+  return act.ulpBound(x, p, mode) === 0 && Math.fround(exact) === exact ? 0 : 1;
+}
+
+export interface F16Check {
+  readonly checked: number;
+  readonly failureCount: number;
+  readonly failures: readonly string[];
+  /** The largest distance in f16 ULP from the correctly rounded result, and where. */
+  readonly maxUlps: number;
+  readonly worst: { readonly x: number; readonly dy: number | undefined; readonly got: number; readonly exact: number } | undefined;
+}
+
+/**
+ * Checks f16 results (bits) of (name, mode) on f16 inputs x and dy (bits) against the f16 contract:
+ * within f16UlpBound steps of the correctly rounded f16 of the float64 result at those inputs; an
+ * exact result at least 65536 in magnitude only as ±∞ (f16Interval); NaN only for NaN. `source`
+ * 'output': x holds saved outputs y, and the exact result is dy·f'(y) from the table's fromOutput.
+ * Works on bits, so that engines without Float16Array check f16 results too.
+ */
+export function checkElementwiseF16(
+  name: ElementwiseName, mode: Mode, params: object | undefined, x: Uint16Array, dy: Uint16Array | undefined,
+  got: Uint16Array, source: Source = 'input',
+): F16Check {
+  if (got.length !== x.length) throw new RangeError(`checkElementwiseF16: got ${got.length} results for ${x.length} inputs`);
+  const act = ELEMENTWISE[name];
+  const p = resolveParams(name, params);
+  const exactOf = exactElement(act, mode, p, source);
+  const failures: string[] = [];
+  let failureCount = 0;
+  let maxUlps = 0;
+  let worst: F16Check['worst'];
+  for (let i = 0; i < x.length; i++) {
+    const xi = F16_VALUES[x[i]!]!;
+    const dyi = dy ? F16_VALUES[dy[i]!]! : 1;
+    const g = got[i]!;
+    const exact = exactOf(xi, dyi);
+    const bound = f16UlpBound(act, p, mode, xi, exact);
+    let ulps: number;
+    if (Number.isNaN(exact) || isNanBits(g)) ulps = Number.isNaN(exact) && isNanBits(g) ? 0 : Infinity;
+    else if (Math.abs(exact) >= 65536) ulps = (g & 0x7fff) === 0x7c00 && (g >> 15) === (exact < 0 ? 1 : 0) ? 0 : Infinity;
+    else ulps = Math.abs(ordinalOfBits(g) - f16Ordinal(exact));
+    if (ulps > maxUlps) {
+      maxUlps = ulps;
+      worst = { x: xi, dy: dy && dyi, got: F16_VALUES[g]!, exact };
+    }
+    if (ulps > bound) {
+      if (++failureCount <= DESCRIBED_FAILURES) {
+        failures.push(`${name} ${mode}${source === 'output' ? ' from the output' : ''} f16 at [${i}] x=${xi}` +
+          `${dy ? ` dy=${dyi}` : ''}: got ${F16_VALUES[g]} (0x${g.toString(16)}), want ${f16Interval(exact, bound).describe}`);
+      }
+    }
+  }
+  return { checked: x.length, failureCount, failures, maxUlps, worst };
 }
 
 // ---- Softmax and logSoftmax results ----

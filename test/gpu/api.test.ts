@@ -169,7 +169,7 @@ describe('bad input: a clear error, nothing touched', () => {
   });
 
   test('inputs that are neither Float32Array nor GpuTensor are TypeErrors', async () => {
-    await expect(act.forward('relu', [1, 2] as unknown as Float32Array)).rejects.toThrow(/x must be a Float32Array or a GpuTensor, got Array/);
+    await expect(act.forward('relu', [1, 2] as unknown as Float32Array)).rejects.toThrow(/x must be a Float32Array, a Float16Array or a GpuTensor, got Array/);
     await expect(act.forward('relu', new Float64Array(2) as unknown as Float32Array)).rejects.toThrow(/got Float64Array/);
   });
 

@@ -29,7 +29,7 @@ interface Model {
 }
 interface Real {
   readonly act: Activations;
-  readonly tensors: GpuTensor[];
+  readonly tensors: GpuTensor<'f32'>[];
   readonly buffers: GPUBuffer[];
 }
 
