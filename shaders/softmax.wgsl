@@ -2,8 +2,9 @@
 //   math.wgsl + this file + softmax_subgroups.wgsl or softmax_workgroup.wgsl + fn kernel(group, v)
 // where `kernel` chains the lane statistics and the writer below that the mode needs (see the wgsl
 // programs of SOFTMAX in src/activations/table.ts), and the variant file defines the entry point and how
-// a row's lanes merge: `share` (what a lane gathers) and `reduce`. {{X}} and {{DY}} name the buffers
-// x and dy are read from: the output buffer y itself when the call is in place.
+// a row's lanes merge: `share` (what a lane gathers) and `reduce`. The ACCESS placeholder defines read_x,
+// read_dy and write_y, one element each, for f32 or packed f16 storage (src/gpu/kernels.ts): x and dy
+// are read through y's binding when the call is in place. The statistics are f32 either way.
 //
 // Layout. The tensor is seen as [outer, len, inner], the reduced axis in the middle: row r is
 // (o, i) = (r / inner, r % inner) and its element j sits at o·len·inner + j·inner + i. A non-last
@@ -29,16 +30,18 @@
 // rows) and block_len, the columns per block; this dispatch's blocks, [first_block, block_end) (all
 // of them unless a row is longer than a binding); col0, the column the operands' bindings start at;
 // lane_bits, log2 of the lanes per unit; lane_shift and row_shift, where q and the unit's slot sit
-// in the lane id; x_off, dy_off, y_off, where each operand starts, in f32s from its binding's start.
+// in the lane id; x_off, dy_off, y_off, where each operand starts, in elements (f32s or halves)
+// from its binding's start.
 {{PARAMS}}
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(3) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<{{INPUT}}>;
+@group(0) @binding(2) var<storage, read_write> y: array<{{OUTPUT}}>;
+@group(0) @binding(3) var<storage, read> dy: array<{{INPUT}}>;
 @group(0) @binding(4) var<storage, read_write> partials: array<vec4<f32>>;
 
 const WG: u32 = {{WORKGROUP_SIZE}}u;
+{{ACCESS}}
 
 // A lane keeps its running sum relative to a reference r <= its max, and moves r up only when an
 // element exceeds it by more than REBASE. The rescaling by e^(r_old − r_new) <= e^-32 is then rare
@@ -92,14 +95,14 @@ fn places(w: Work, cols: vec4<u32>) -> vec4<u32> {
 fn load4_x(w: Work, j: u32, fill: f32) -> vec4<f32> {
   let cols = columns(w, j);
   let at = vec4(params.x_off) + places(w, cols);
-  let v = vec4({{X}}[at.x], {{X}}[at.y], {{X}}[at.z], {{X}}[at.w]);
+  let v = vec4(read_x(at.x), read_x(at.y), read_x(at.z), read_x(at.w));
   return select(vec4(fill), v, cols < vec4(w.end));
 }
 
 fn load4_dy(w: Work, j: u32, fill: f32) -> vec4<f32> {
   let cols = columns(w, j);
   let at = vec4(params.dy_off) + places(w, cols);
-  let v = vec4({{DY}}[at.x], {{DY}}[at.y], {{DY}}[at.z], {{DY}}[at.w]);
+  let v = vec4(read_dy(at.x), read_dy(at.y), read_dy(at.z), read_dy(at.w));
   return select(vec4(fill), v, cols < vec4(w.end));
 }
 
@@ -107,15 +110,15 @@ fn store4_y(w: Work, j: u32, value: vec4<f32>) {
   let cols = columns(w, j);
   let at = vec4(params.y_off) + places(w, cols);
   let live = cols < vec4(w.end);
-  y[at.x] = value.x; // column j < end: the loops guarantee it
+  write_y(at.x, value.x); // column j < end: the loops guarantee it
   if (live.y) {
-    y[at.y] = value.y;
+    write_y(at.y, value.y);
   }
   if (live.z) {
-    y[at.z] = value.z;
+    write_y(at.z, value.z);
   }
   if (live.w) {
-    y[at.w] = value.w;
+    write_y(at.w, value.w);
   }
 }
 
@@ -214,7 +217,7 @@ fn lane_dot_softmax(w: Work, st: vec4<f32>) -> vec4<f32> {
   return vec4(neg_inf(), 0.0, d.x + d.y, 0.0);
 }
 
-// (−∞, 0, Σ dy·y) with y the caller's saved softmax output, read through {{X}}.
+// (−∞, 0, Σ dy·y) with y the caller's saved softmax output, read as x.
 fn lane_dot_given(w: Work) -> vec4<f32> {
   var d = vec2(0.0);
   if (w.live) {

@@ -3,12 +3,14 @@
 // ∂fⱼ/∂xₖ of row t / len². src/gpu/kernels.ts fills in the placeholders: {{ENTRY}} is the activation's formula in yj, yk.
 
 // Params (JACOBIAN_PARAMS in src/gpu/kernels.ts): total output elements (rows·len²); len; inner; y_off
-// and out_off, where y and the output start, in f32s from their bindings' starts.
+// and out_off, where y and the output start, in elements (f32s; halves for an f16 output) from their
+// bindings' starts. The probabilities are f32; the ACCESS placeholder defines write_y for the output's storage.
 {{PARAMS}}
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> probs: array<f32>;
-@group(0) @binding(2) var<storage, read_write> jacobian: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<{{OUTPUT}}>;
+{{ACCESS}}
 
 const WG: u32 = {{WORKGROUP_SIZE}}u;
 const PER_THREAD: u32 = {{PER_THREAD}}u;
@@ -36,6 +38,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     let k = entry - j * params.len;
     let yj = prob(row, j);
     let yk = prob(row, k);
-    jacobian[params.out_off + t] = {{ENTRY}};
+    write_y(params.out_off + t, {{ENTRY}});
   }
 }

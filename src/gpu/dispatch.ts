@@ -29,6 +29,8 @@ export function planDispatch(n: number, perGroup: number, maxPerDimension: numbe
 export interface OperandPlacement {
   readonly byteOffset: number;
   readonly bufferSize: number;
+  /** Bytes per element where the planner needs them (softmax): 4 (f32, the default) or 2 (f16). */
+  readonly elementBytes?: 4 | 2;
 }
 
 /** How one operand is bound for one chunk. */

@@ -10,6 +10,7 @@ import softmaxSubgroupsWgsl from '../../shaders/softmax_subgroups.wgsl?raw';
 import softmaxWorkgroupWgsl from '../../shaders/softmax_workgroup.wgsl?raw';
 import specialWgsl from '../../shaders/special.wgsl?raw';
 import type { ElementwiseActivation, HostConstant, Mode, SoftmaxActivation, SoftmaxProgram } from '../activations/table.js';
+import type { Dtype } from './tensor.js';
 import { UniformLayout } from './uniforms.js';
 
 /** Replaces each {{KEY}} in a template; a placeholder without a value, or a value never used, throws. */
@@ -254,6 +255,9 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
  */
 export interface SoftmaxVariant {
   readonly phase: 'rows' | 'thread' | number;
+  /** How x and dy are stored, and y: f16 for an f16 call, but the Jacobian's probabilities are f32. */
+  readonly input: Dtype;
+  readonly output: Dtype;
   readonly subgroups: boolean;
   readonly xIsY: boolean;
   readonly dyIsY: boolean;
@@ -290,7 +294,8 @@ export function softmaxKernelBody(program: SoftmaxProgram, phase: SoftmaxVariant
 export function softmaxKey(name: string, mode: Mode, fromOutput: boolean, v: SoftmaxVariant): string {
   const phase = typeof v.phase === 'number' ? `block-phase-${v.phase}` : v.phase;
   const merge = v.phase === 'thread' ? '' : v.subgroups ? '/subgroups' : '/workgroup';
-  return `${name}/${mode}${fromOutput ? '/from-output' : ''}/${phase}${merge}${v.xIsY ? '/x=y' : ''}${v.dyIsY ? '/dy=y' : ''}`;
+  const dtypes = v.input === 'f32' && v.output === 'f32' ? '' : `/${v.input}-${v.output}`;
+  return `${name}/${mode}${fromOutput ? '/from-output' : ''}/${phase}${merge}${v.xIsY ? '/x=y' : ''}${v.dyIsY ? '/dy=y' : ''}${dtypes}`;
 }
 
 /** Invocations per workgroup of the softmax kernels. */
@@ -317,8 +322,15 @@ export function softmaxShader(program: SoftmaxProgram, v: SoftmaxVariant): strin
   return [
     subgroups ? 'enable subgroups;' : '',
     mathWgsl,
+    v.input === 'f16' || v.output === 'f16' ? f16Wgsl : '',
     fillTemplate(softmaxWgsl, {
-      PARAMS: SOFTMAX_ROWS_PARAMS.wgsl(), WORKGROUP_SIZE: SOFTMAX_WORKGROUP, X: v.xIsY ? 'y' : 'x', DY: v.dyIsY ? 'y' : 'dy',
+      PARAMS: SOFTMAX_ROWS_PARAMS.wgsl(), WORKGROUP_SIZE: SOFTMAX_WORKGROUP,
+      INPUT: v.input === 'f16' ? 'u32' : 'f32', OUTPUT: v.output === 'f16' ? 'atomic<u32>' : 'f32',
+      ACCESS: [
+        elementRead('x', v.xIsY ? 'y' : 'x', v.xIsY ? v.output : v.input, v.xIsY),
+        elementRead('dy', v.dyIsY ? 'y' : 'dy', v.dyIsY ? v.output : v.input, v.dyIsY),
+        elementWrite(v.output),
+      ].join('\n'),
     }),
     subgroups ? softmaxSubgroupsWgsl : softmaxWorkgroupWgsl,
     kernel,
@@ -333,10 +345,36 @@ export const LARGEST_WORKGROUP = Math.max(WORKGROUP_SIZE, SOFTMAX_WORKGROUP, JAC
 /** Jacobian elements one workgroup writes. */
 export const JACOBIAN_PER_GROUP = JACOBIAN_WORKGROUP * JACOBIAN_PER_THREAD;
 
-export function softmaxJacobianShader(act: SoftmaxActivation): string {
-  return fillTemplate(softmaxJacobianWgsl, {
+export function softmaxJacobianShader(act: SoftmaxActivation, output: Dtype = 'f32'): string {
+  return (output === 'f16' ? f16Wgsl : '') + fillTemplate(softmaxJacobianWgsl, {
     PARAMS: JACOBIAN_PARAMS.wgsl(), WORKGROUP_SIZE: JACOBIAN_WORKGROUP, PER_THREAD: JACOBIAN_PER_THREAD, ENTRY: act.wgsl.jacobianEntry,
+    OUTPUT: output === 'f16' ? 'atomic<u32>' : 'f32', ACCESS: elementWrite(output),
   });
+}
+
+/**
+ * `read_<role>(i)`: element i of `array` as an f32. f16 elements are halves, two per u32, widened
+ * exactly; y's f16 words are atomics (see elementWrite), read with atomicLoad.
+ */
+function elementRead(role: string, array: string, dtype: Dtype, atomic: boolean): string {
+  if (dtype === 'f32') return `fn read_${role}(i: u32) -> f32 {\n  return ${array}[i];\n}`;
+  const word = atomic ? `atomicLoad(&${array}[i >> 1u])` : `${array}[i >> 1u]`;
+  return `fn read_${role}(i: u32) -> f32 {\n  return f16_widen(vec4((${word} >> ((i & 1u) * 16u)) & 0xffffu)).x;\n}`;
+}
+
+/**
+ * `write_y(i, v)`: stores v as element i of y. An f16 element is half of a u32 whose other half
+ * another invocation may be writing at the same moment (the next column belongs to another lane, or
+ * another row when the axis is strided, or lies outside the tensor): each half is cleared and set
+ * with atomicAnd and atomicOr, which touch only its own 16 bits.
+ */
+function elementWrite(dtype: Dtype): string {
+  if (dtype === 'f32') return 'fn write_y(i: u32, v: f32) {\n  y[i] = v;\n}';
+  return `fn write_y(i: u32, v: f32) {
+  let shift = (i & 1u) * 16u;
+  atomicAnd(&y[i >> 1u], ~(0xffffu << shift));
+  atomicOr(&y[i >> 1u], f16_round(vec4(v)).x << shift);
+}`;
 }
 
 /** The bitwise u32 copy of shaders/copy.wgsl; one element per invocation. */

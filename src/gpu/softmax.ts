@@ -87,22 +87,30 @@ export interface SlabChunk {
   readonly bindings: readonly ChunkBinding[];
 }
 
+/** The largest element of the operands, in bytes: what a binding's room is counted in. */
+const widest = (operands: readonly OperandPlacement[]): number => Math.max(2, ...operands.map((o) => o.elementBytes ?? 4));
+
 /**
- * Cuts `outer` slices of `slab` f32s each (a slice holds whole rows: len·inner elements) into chunks
- * whose bindings fit `maxBindingSize` bytes and start at multiples of `alignment` bytes.
+ * Cuts `outer` slices of `slab` elements each (a slice holds whole rows: len·inner elements) into
+ * chunks whose bindings fit `maxBindingSize` bytes and start at multiples of `alignment` bytes. Each
+ * operand's binding counts in its own element size (OperandPlacement.elementBytes).
  */
 export function planSlabs(
   outer: number, slab: number, operands: readonly OperandPlacement[], maxBindingSize: number, alignment: number,
 ): SlabChunk[] {
-  // A binding starts up to alignment − 4 bytes before its chunk.
-  const perChunk = Math.floor((maxBindingSize - alignment + 4) / (4 * slab));
+  const size = widest(operands);
+  // A binding starts up to alignment − 4 bytes before its chunk, and ends up to 2 bytes past it (f16).
+  const perChunk = Math.floor((maxBindingSize - alignment + 4 - (size === 4 ? 0 : 4)) / (size * slab));
   if (perChunk < 1) {
-    throw new RangeError(`planSlabs: a slice of ${4 * slab} bytes does not fit a ${maxBindingSize}-byte binding`);
+    throw new RangeError(`planSlabs: a slice of ${size * slab} bytes does not fit a ${maxBindingSize}-byte binding`);
   }
   const chunks: SlabChunk[] = [];
   for (let firstOuter = 0; firstOuter < outer; firstOuter += perChunk) {
     const outerCount = Math.min(perChunk, outer - firstOuter);
-    const bindings = operands.map((o) => bindingAt(o.byteOffset + 4 * firstOuter * slab, 4 * outerCount * slab, alignment, 4));
+    const bindings = operands.map((o) => {
+      const e = o.elementBytes ?? 4;
+      return bindingAt(o.byteOffset + e * firstOuter * slab, e * outerCount * slab, alignment, e);
+    });
     chunks.push({ firstOuter, outerCount, bindings });
   }
   return chunks;
@@ -141,17 +149,21 @@ export function planSoftmax(
 ): SoftmaxPlan {
   const { outer, len, inner } = layout;
   const slab = len * inner;
-  if (4 * slab <= room - alignment + 4) {
+  const size = widest(operands);
+  // Shared operands are in one buffer, so of one dtype: the output's.
+  const unit = operands[1]?.elementBytes ?? 4;
+  const slack = size === 4 ? 0 : 4;
+  if (size * slab <= room - alignment + 4 - slack) {
     const chunks = planSlabs(outer, slab, operands, room, alignment);
     const maxRows = chunks[0]!.outerCount * inner;
     const rows = planRows(len, inner, maxRows, subgroupLanes);
     const groups = chunks.map((c) => [{
-      rows: c.outerCount * inner, firstBlock: 0, blockEnd: rows.blocks, col0: 0, bindings: mergeShared(c.bindings, shared, 4),
+      rows: c.outerCount * inner, firstBlock: 0, blockEnd: rows.blocks, col0: 0, bindings: mergeShared(c.bindings, shared, unit),
     }]);
     return { rows, maxRows, groups };
   }
-  // A binding holds `columns` whole columns of a slice (each inner f32s), starting anywhere.
-  const columns = Math.floor((room - alignment + 4) / (4 * inner));
+  // A binding holds `columns` whole columns of a slice (each inner elements), starting anywhere.
+  const columns = Math.floor((room - alignment + 4 - slack) / (size * inner));
   const rows = planRows(len, inner, inner, subgroupLanes, columns);
   const perRun = Math.floor(columns / rows.blockLen);
   if (perRun < 1) {
@@ -164,8 +176,11 @@ export function planSoftmax(
       const blockEnd = Math.min(rows.blocks, firstBlock + perRun);
       const col0 = firstBlock * rows.blockLen;
       const colEnd = Math.min(len, blockEnd * rows.blockLen);
-      const bindings = operands.map((p) => bindingAt(p.byteOffset + 4 * (o * len + col0) * inner, 4 * (colEnd - col0) * inner, alignment, 4));
-      runs.push({ rows: inner, firstBlock, blockEnd, col0, bindings: mergeShared(bindings, shared, 4) });
+      const bindings = operands.map((p) => {
+        const e = p.elementBytes ?? 4;
+        return bindingAt(p.byteOffset + e * (o * len + col0) * inner, e * (colEnd - col0) * inner, alignment, e);
+      });
+      runs.push({ rows: inner, firstBlock, blockEnd, col0, bindings: mergeShared(bindings, shared, unit) });
     }
     groups.push(runs);
   }
@@ -206,7 +221,7 @@ export function runSoftmax(rt: GpuRuntime, call: SoftmaxCall, operands: Operands
   if (call.mode === 'derivative') return runJacobian(rt, call, operands);
   const { act, mode, from } = call;
   const { x, dy } = operands;
-  const y = operands.out ?? rt.allocate(x.length, call.verb);
+  const y = operands.out ?? rt.allocate(x.length, call.verb, false, x.dtype);
   if (x.length === 0) return y;
   const program = mode === 'forward' ? act.wgsl.forward : from === 'output' ? act.wgsl.backwardFromOutput : act.wgsl.backward;
   recordRows(rt, call, call.name, mode, from === 'output', program, x, dy, y);
@@ -221,7 +236,7 @@ function recordRows(
   const { verb, layout } = call;
   const withDy = program.readsDy;
   const operands = [x, y, ...(withDy ? [dy!] : [])];
-  const placements = operands.map((t) => ({ byteOffset: t.byteOffset, bufferSize: t.buffer.size }));
+  const placements = operands.map((t) => ({ byteOffset: t.byteOffset, bufferSize: t.buffer.size, elementBytes: t.bytesPerElement }));
   // Inputs in y's buffer (in place, or elsewhere in an arena) are read through y's binding.
   const shared = operands.map((t) => t.buffer === y.buffer);
   const { rows: plan, maxRows, groups } = planSoftmax(
@@ -241,7 +256,7 @@ function recordRows(
   rt.record(verb, withDy ? [x, dy!] : [x], [y], call.encoder, (pass, errors) => {
     for (const group of groups) {
       for (const phase of phases) {
-        const variant: SoftmaxVariant = { phase, subgroups: rt.subgroups, xIsY, dyIsY };
+        const variant: SoftmaxVariant = { phase, subgroups: rt.subgroups, xIsY, dyIsY, input: x.dtype, output: y.dtype };
         const key = softmaxKey(name, mode, fromOutput, variant);
         const { pipeline, layout: bindLayout } = rt.pipeline(key, () => softmaxShader(program, variant), () => [
           ...(xIsY ? [] : [[1, false] as const]), [2, true], ...(withDy && !dyIsY ? [[3, false] as const] : []),
@@ -274,21 +289,24 @@ function runJacobian(rt: GpuRuntime, call: SoftmaxCall, { x, out }: Operands): G
   const { verb, layout, act } = call;
   const n = layout.len;
   const total = layout.rows * n * n;
-  // A caller's out at an unaligned offset is bound from the aligned byte below it.
+  // A caller's out at an unaligned offset is bound from the aligned byte below it, and to the end of
+  // its last u32 (an f16 range may end mid-u32).
+  const size = x.bytesPerElement;
   const outOffset = out?.byteOffset ?? 0;
   const alignment = rt.device.limits.minStorageBufferOffsetAlignment;
   const bindingStart = Math.floor(outOffset / alignment) * alignment;
-  const bindingSize = outOffset + 4 * total - bindingStart;
-  const jacobian = out ?? rt.allocate(total, call.verb);
+  const bindingSize = Math.ceil((outOffset + size * total) / 4) * 4 - bindingStart;
+  const jacobian = out ?? rt.allocate(total, call.verb, false, x.dtype);
   if (total === 0) return jacobian;
+  // f32 whatever x's dtype: the Jacobian's entries are computed from them in f32 and rounded once.
   const probs = rt.allocate(x.length, `${call.verb} probabilities`, true);
   recordRows(rt, call, 'softmax', 'forward', false, SOFTMAX.softmax.wgsl.forward, x, undefined, probs);
   rt.record(verb, [probs], [jacobian], call.encoder, (pass, errors) => {
-    const key = `${call.name}/derivative/jacobian`;
-    const { pipeline, layout: bindLayout } = rt.pipeline(key, () => softmaxJacobianShader(act), () => [[1, false], [2, true]], errors);
+    const key = `${call.name}/derivative/jacobian/${x.dtype}`;
+    const { pipeline, layout: bindLayout } = rt.pipeline(key, () => softmaxJacobianShader(act, x.dtype), () => [[1, false], [2, true]], errors);
     pass.setPipeline(pipeline);
     rt.setBindGroup(pass, key, bindLayout, jacobian.buffer, JACOBIAN_PARAMS, {
-      total, len: n, inner: layout.inner, y_off: 0, out_off: (outOffset - bindingStart) / 4,
+      total, len: n, inner: layout.inner, y_off: 0, out_off: (outOffset - bindingStart) / size,
     }, [
       { binding: 1, resource: { buffer: probs.buffer, offset: 0, size: 4 * x.length } },
       { binding: 2, resource: { buffer: jacobian.buffer, offset: bindingStart, size: bindingSize } },

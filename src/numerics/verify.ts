@@ -2,7 +2,8 @@
 // of src/numerics/accuracy.ts, and the inputs they are judged on. The demo, the GPU tests and the
 // benchmark's spot checks all use this module; it has no DOM and no GPU, so unit tests run it in Node.
 import {
-  F16_VALUES, MIN_NORMAL_F32, SOFTMAX_CONTRACT, f16Interval, f16Ordinal, absoluteInterval, acceptFlushed, boundFraction, flushCandidates, isSubnormalF32,
+  F16_VALUES, MIN_NORMAL_F16, MIN_NORMAL_F32, MIN_SUBNORMAL_F16, SOFTMAX_CONTRACT, SOFTMAX_F16_CONTRACT, f16Interval, f16Ordinal,
+  f16UlpDistance, absoluteInterval, acceptFlushed, boundFraction, flushCandidates, isSubnormalF32,
   measuredUlps, ulpDistance,
 } from './accuracy.js';
 import {
@@ -441,13 +442,15 @@ function rowSums(params: SoftmaxParams, length: number, term: (i: number) => num
  */
 export function checkSoftmax(
   name: SoftmaxName, mode: Mode, params: SoftmaxParams, x: Float32Array, dy: Float32Array | undefined, got: Float32Array,
+  /** Added to every tolerance: an f16 result's store rounding (checkSoftmaxF16). */
+  extra: (exact: number) => number = () => 0,
 ): BoundCheck {
   const label = `${name} ${mode}${params.from === 'output' ? ' from output' : ''} ${JSON.stringify(params.shape ?? [x.length])}` +
     `${params.axis === undefined ? '' : ` axis ${params.axis}`}`;
   if (mode === 'forward') {
     const exact = reference.forward(name, x, params);
     const tolerance = name === 'softmax' ? SOFTMAX_CONTRACT.probability : SOFTMAX_CONTRACT.logProbability;
-    return checkBounds(label, got, exact, (i) => tolerance(exact[i]!));
+    return checkBounds(label, got, exact, (i) => tolerance(exact[i]!) + extra(exact[i]!));
   }
   // The probabilities the bounds are stated in: softmax(x), or the saved output itself.
   const fromOutput = params.from === 'output';
@@ -463,18 +466,61 @@ export function checkSoftmax(
       const r = Math.floor(t / (len * len));
       const j = Math.floor(t / len) % len;
       const k = t % len;
-      return name === 'softmax'
+      return extra(exact[t]!) + (name === 'softmax'
         ? SOFTMAX_CONTRACT.softmaxJacobian(prob(r, j), prob(r, k), j === k)
-        : SOFTMAX_CONTRACT.logSoftmaxJacobian(prob(r, k), j === k);
+        : SOFTMAX_CONTRACT.logSoftmaxJacobian(prob(r, k), j === k));
     });
   }
   const exact = reference.backward(name, x, dy!, params);
   if (name === 'softmax') {
     const scale = rowSums(params, x.length, (i) => Math.abs(dy![i]! * p[i]!));
-    return checkBounds(label, got, exact, (i) => SOFTMAX_CONTRACT.softmaxBackward(scale(i)));
+    return checkBounds(label, got, exact, (i) => SOFTMAX_CONTRACT.softmaxBackward(scale(i)) + extra(exact[i]!));
   }
   const absDy = rowSums(params, x.length, (i) => Math.abs(dy![i]!));
-  return checkBounds(label, got, exact, (i) => SOFTMAX_CONTRACT.logSoftmaxBackward(dy![i]!, p[i]!, absDy(i)));
+  return checkBounds(label, got, exact, (i) => SOFTMAX_CONTRACT.logSoftmaxBackward(dy![i]!, p[i]!, absDy(i)) + extra(exact[i]!));
+}
+
+/** The spacing of f16 values at x: 2⁻²⁴ below 2⁻¹⁴, else 2^(e − 10) in the binade [2^e, 2^(e+1)). */
+export function f16Spacing(x: number): number {
+  const a = Math.abs(x);
+  if (!(a >= MIN_NORMAL_F16)) return MIN_SUBNORMAL_F16;
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  return 2 ** (e - 10);
+}
+
+/**
+ * Checks f16 softmax or logSoftmax results against the f16 contract (SOFTMAX_F16_CONTRACT). x and dy
+ * are the f16 inputs as numbers, got the f16 results' bits. forward: softmax within 1 f16 ULP of the
+ * correctly rounded f16 (f16Interval), logSoftmax within that or 2⁻¹¹·(1 + |l|), whichever is larger.
+ * backward and the Jacobians: the f32 contract at those inputs plus one f16 spacing at the exact
+ * value, for the store's rounding (the statistics and the arithmetic are the f32 kernels').
+ */
+export function checkSoftmaxF16(
+  name: SoftmaxName, mode: Mode, params: SoftmaxParams, x: Float32Array, dy: Float32Array | undefined, got: Uint16Array,
+): BoundCheck {
+  const values = Float32Array.from(got, (h) => F16_VALUES[h]!);
+  if (mode !== 'forward') return checkSoftmax(name, mode, params, x, dy, values, f16Spacing);
+  const label = `${name} forward f16 ${JSON.stringify(params.shape ?? [x.length])}${params.axis === undefined ? '' : ` axis ${params.axis}`}`;
+  const exact = reference.forward(name, x, params);
+  const result: BoundCheck = { worst: 0, worstAt: '', failures: [], failureCount: 0 };
+  for (let i = 0; i < exact.length; i++) {
+    const e = exact[i]!;
+    const g = values[i]!;
+    const ulps = !f16Interval(e, 1).contains(g) ? Infinity : Number.isNaN(e) ? 0 : f16UlpDistance(g, e);
+    const absolute = name === 'logSoftmax' && Number.isFinite(g) && Number.isFinite(e)
+      ? Math.abs(g - e) / SOFTMAX_F16_CONTRACT.logProbability(e) : Infinity;
+    const fraction = Math.min(ulps, absolute);
+    if (fraction > result.worst) {
+      result.worst = fraction;
+      result.worstAt = `${label} [${i}]: got ${g}, exact ${e}`;
+    }
+    if (!(fraction <= 1) && ++result.failureCount <= 8) {
+      result.failures.push(`${label} [${i}] x=${x[i]}: got ${g}, want ${f16Interval(e, 1).describe}` +
+        (name === 'logSoftmax' ? ` or ${e} ± ${SOFTMAX_F16_CONTRACT.logProbability(e)}` : ''));
+    }
+  }
+  return result;
 }
 
 /** The largest |Σⱼ yⱼ − 1| over the rows of y whose entries are all finite. */

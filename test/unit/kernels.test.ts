@@ -19,15 +19,31 @@ describe('elementwiseShader', () => {
     const act = ELEMENTWISE.tanh;
     const plain = elementwiseShader(act, 'backward', { vector: 'vec4', xIsY: false, dyIsY: false });
     expect(plain).toMatch(/@binding\(3\) var<storage, read> dy/);
-    expect(plain).toMatch(/tanh_backward\(z, dy\[params.dy_off \+ i\]\)/);
+    expect(plain).toMatch(/tanh_backward\(z, g\)/);
+    expect(plain).toMatch(/apply\(x\[params.x_off \+ i\], dy\[params.dy_off \+ i\]\)/);
     const inPlace = elementwiseShader(act, 'backward', { vector: 'scalar', xIsY: true, dyIsY: true });
     expect(inPlace).not.toMatch(/@binding\(1\)|@binding\(3\)/);
-    expect(inPlace).toMatch(/apply\(vec4\(y\[params.x_off \+ i\]\), i\)/);
+    expect(inPlace).toMatch(/apply\(vec4\(y\[params.x_off \+ i\]\), vec4\(y\[params.dy_off \+ i\]\)\)/);
+  });
+
+  test('f16: packed u32 storage, integer conversions only, the same f32 function, a tail for the shared u32s', () => {
+    const code = elementwiseShader(ELEMENTWISE.tanh, 'backward', { vector: 'f16', xIsY: false, dyIsY: false });
+    expect(code).toMatch(/var<storage, read_write> y: array<u32>/);
+    expect(code).toMatch(/@binding\(1\) var<storage, read> x: array<u32>/);
+    expect(code).toMatch(/store4_y\(params.y_off \+ \(params.y_off & 1u\) \+ 4u \* i, apply\(load4_x\(.*\), load4_dy\(.*\)\)\)/);
+    expect(code).toMatch(/tanh_backward\(z, g\)/);
+    expect(code).toMatch(/fn tail\(\)/);
+    // WGSL's own conversions leave rounding to the implementation: never used.
+    expect(code.replace(/\/\/.*$/gm, '')).not.toMatch(/pack2x16float|unpack2x16float|[^_]f16\(|enable f16/);
+    const inPlace = elementwiseShader(ELEMENTWISE.relu, 'forward', { vector: 'f16', xIsY: true, dyIsY: false });
+    expect(inPlace).not.toMatch(/@binding\(1\)|fn load4_dy/);
+    expect(inPlace).toMatch(/fn half_x\(p: u32\) -> u32 \{\n  return \(y\[p >> 1u\]/);
   });
 
   test('the derivative mode is backward with dy = 1, and binds no dy', () => {
     const code = elementwiseShader(ELEMENTWISE.sigmoid, 'derivative', { vector: 'vec4', xIsY: false, dyIsY: false });
-    expect(code).toMatch(/sigmoid_backward\(z, vec4\(1.0\)\)/);
+    expect(code).toMatch(/sigmoid_backward\(z, g\)/);
+    expect(code).toMatch(/apply\(x\[params.x_off \+ i\], vec4\(1.0\)\)/);
     expect(code).not.toMatch(/@binding\(3\)/);
   });
 });
@@ -48,13 +64,13 @@ describe('uniform layouts: one declaration for the WGSL struct and the packing',
     expect(layout.fields.slice(4)).toEqual([['alpha', 'f32'], ['beta', 'f32']]);
     expect(layout.bytes).toBe(32); // 6 words, rounded up to 16 bytes
     expect(elementwiseShader(two, 'backward', { vector: 'scalar', xIsY: false, dyIsY: false })).toMatch(
-      /elu_backward\(z, vec4\(dy\[params.dy_off \+ i\]\), params\.alpha, params\.beta\)/,
+      /elu_backward\(z, g, params\.alpha, params\.beta\)/,
     );
   });
 
   test('host constants replace the parameters of the modes that have them, and are computed from them', () => {
     const code = elementwiseShader(ELEMENTWISE.elu, 'derivative', { vector: 'vec4', xIsY: false, dyIsY: false });
-    expect(code).toMatch(/elu_backward\(z, vec4\(1\.0\), params\.sqrt_alpha_m, params\.shift, params\.cold_shift, params\.cold_z, params\.floor\)/);
+    expect(code).toMatch(/elu_backward\(z, g, params\.sqrt_alpha_m, params\.shift, params\.cold_shift, params\.cold_z, params\.floor\)/);
     expect(elementwiseParams(ELEMENTWISE.elu, 'backward').fields.slice(4).map(([, type]) => type)).toEqual(['f32', 'i32', 'i32', 'f32', 'f32']);
     const args = Object.fromEntries(functionArgs(ELEMENTWISE.elu, 'backward').map(([k, c]) => [k, c.value({ alpha: 2 ** -7 })]));
     // √(2^-7) = 1.414…·2^-4

@@ -325,11 +325,11 @@ describe('kernel assembly', () => {
   });
 
   test('subgroups enable the extension and its variant; in place reads x through y', () => {
-    const variant = { phase: 'rows' as const, subgroups: true, xIsY: true, dyIsY: false };
+    const variant = { phase: 'rows' as const, subgroups: true, xIsY: true, dyIsY: false, input: 'f32' as const, output: 'f32' as const };
     const code = softmaxShader(SOFTMAX.softmax.wgsl.forward, variant);
     expect(code.startsWith('enable subgroups;')).toBe(true);
     expect(code).toMatch(/subgroupShuffleXor/);
-    expect(code).toMatch(/vec4\(y\[at\.x\], y\[at\.y\]/);
+    expect(code).toMatch(/fn read_x\(i: u32\) -> f32 \{\n  return y\[i\];/);
     const fallback = softmaxShader(SOFTMAX.softmax.wgsl.forward, { ...variant, subgroups: false, xIsY: false });
     expect(fallback).not.toMatch(/subgroup[A-Z]|enable subgroups/);
     expect(fallback).toMatch(/workgroupBarrier/);
@@ -338,6 +338,18 @@ describe('kernel assembly', () => {
     expect(thread).not.toMatch(/enable subgroups/);
     expect(softmaxKey('softmax', 'forward', false, { ...variant, phase: 'thread' })).toBe('softmax/forward/thread/x=y');
     expect(softmaxKey('softmax', 'backward', true, variant)).toBe('softmax/backward/from-output/rows/subgroups/x=y');
+  });
+
+  test('f16: packed halves read through y with atomicLoad in place, written with atomicAnd and atomicOr; its own key', () => {
+    const variant = { phase: 'rows' as const, subgroups: false, xIsY: true, dyIsY: false, input: 'f16' as const, output: 'f16' as const };
+    const code = softmaxShader(SOFTMAX.softmax.wgsl.forward, variant);
+    expect(code).toMatch(/var<storage, read_write> y: array<atomic<u32>>/);
+    expect(code).toMatch(/fn read_x\(i: u32\) -> f32 \{\n  return f16_widen\(vec4\(\(atomicLoad\(&y\[i >> 1u\]\)/);
+    expect(code).toMatch(/atomicAnd\(&y\[i >> 1u\], ~\(0xffffu << shift\)\);\n  atomicOr/);
+    expect(code.replace(/\/\/.*$/gm, "")).not.toMatch(/pack2x16float|[^_]f16\(/);
+    expect(softmaxKey('softmax', 'forward', false, variant)).toBe('softmax/forward/rows/workgroup/x=y/f16-f16');
+    // The Jacobian's probabilities: f16 in, f32 out.
+    expect(softmaxKey('softmax', 'forward', false, { ...variant, xIsY: false, output: 'f32' })).toBe('softmax/forward/rows/workgroup/f16-f32');
   });
 });
 
