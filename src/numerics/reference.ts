@@ -5,11 +5,13 @@ import {
   type ActivationName, type AxisLayout, type ElementwiseActivation, type Mode, type SoftmaxActivation,
 } from '../activations/table.js';
 
-export type Values = Float32Array | Float64Array | readonly number[];
+/** Inputs of the reference: f16 inputs (a Float16Array) are taken at their exact values, as the kernels widen them. */
+export type Values = Float32Array | Float64Array | Float16Array | readonly number[];
 
 function checkValues(verb: string, what: string, v: unknown): asserts v is Values {
-  if (!(v instanceof Float32Array || v instanceof Float64Array || Array.isArray(v))) {
-    throw new TypeError(`reference.${verb}: ${what} must be a Float32Array, Float64Array or number[]`);
+  const f16 = typeof Float16Array === 'function' && v instanceof Float16Array;
+  if (!(v instanceof Float32Array || v instanceof Float64Array || f16 || Array.isArray(v))) {
+    throw new TypeError(`reference.${verb}: ${what} must be a Float32Array, Float16Array, Float64Array or number[]`);
   }
 }
 

@@ -5,7 +5,7 @@
 // has it, and its absence is a tested TypeError where it does not.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ELEMENTWISE, ELEMENTWISE_NAMES, resolveParams, type ElementwiseName, type Mode, type Source } from '../../src/activations/table.js';
-import { createActivations, type Activations, type GpuTensor } from '../../src/index.js';
+import { createActivations, reference, type Activations, type GpuTensor } from '../../src/index.js';
 import { F16_VALUES, f16Bits } from '../../src/numerics/accuracy.js';
 import { roundToF16Bits } from '../../src/numerics/f16.js';
 import { allF16Patterns, checkElementwiseF16, paramSets, randomF16Patterns, uniform } from '../../src/numerics/verify.js';
@@ -207,6 +207,8 @@ describe('the f16 API', () => {
     }
     tx.destroy();
     tdy.destroy();
+    // The reference takes the f16 inputs at their exact values, in float64.
+    expect(Array.from(reference.forward('tanh', fx))).toEqual(Array.from(reference.forward('tanh', Float64Array.from(x, (h) => F16_VALUES[h]!))));
   });
 
   test('a dtype mix is a TypeError naming both dtypes, and nothing is enqueued', async () => {
