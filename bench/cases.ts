@@ -39,6 +39,8 @@ export const OPS: Readonly<Record<string, OpSpec>> = Object.fromEntries(ACTIVATI
 }));
 
 export const ELEMENTWISE_SIZES = [2 ** 20, 2 ** 22, 2 ** 24] as const;
+/** f16 rows (issue 12): every elementwise op at these sizes, and every softmax shape. */
+export const F16_SIZES = [2 ** 22, 2 ** 24] as const;
 /** Softmax over the last axis, 2²² elements each: from many short rows to a few long ones. */
 export const SOFTMAX_SHAPES: readonly (readonly [number, number])[] = [
   [4096, 1024],
@@ -56,9 +58,11 @@ export interface BenchCase {
   /** [n] for elementwise ops, [rows, cols] for softmax over the last axis. */
   readonly shape: readonly number[];
   readonly elements: number;
+  /** The tensors' dtype: f16 rows also time our f32 op on the same elements (× our f32). */
+  readonly dtype: 'f32' | 'f16';
   /**
    * Bytes an ideal kernel moves: read x once and write y once; backward also reads dy (softmax's
-   * backward reads y and dy and writes dx, the same count).
+   * backward reads y and dy and writes dx, the same count). Two per element for f16.
    */
   readonly bytes: number;
   /** Operations per timed sample. */
@@ -72,6 +76,8 @@ export interface MatrixOptions {
   readonly softmaxShapes?: readonly (readonly [number, number])[];
   /** Only cases whose id matches. */
   readonly filter?: RegExp;
+  /** Include the f16 rows (default true); their elementwise sizes are `sizes` ∩ F16_SIZES, or F16_SIZES. */
+  readonly f16?: boolean;
 }
 
 /**
@@ -91,18 +97,21 @@ function sizeLabel(n: number): string {
 
 export function benchMatrix(options: MatrixOptions = {}): BenchCase[] {
   const cases: BenchCase[] = [];
-  for (const [op, spec] of Object.entries(OPS)) {
-    const shapes = spec.kind === 'elementwise'
-      ? (options.sizes ?? ELEMENTWISE_SIZES).map((n) => [n])
-      : options.softmaxShapes ?? SOFTMAX_SHAPES;
-    for (const mode of spec.modes) {
-      for (const shape of shapes) {
-        const elements = shape.reduce((a, b) => a * b, 1);
-        const label = spec.kind === 'elementwise' ? sizeLabel(elements) : `[${shape.join(',')}]`;
-        const id = `${op} ${mode} ${label}`;
-        if (options.filter && !options.filter.test(id)) continue;
-        const bytes = 4 * elements * (mode === 'backward' ? 3 : 2);
-        cases.push({ id, op, spec, mode, shape, elements, bytes, k: opsPerSample(spec.kind, elements) });
+  const f16Sizes = options.sizes ? options.sizes.filter((n) => (F16_SIZES as readonly number[]).includes(n)) : F16_SIZES;
+  for (const dtype of options.f16 === false ? ['f32' as const] : ['f32' as const, 'f16' as const]) {
+    for (const [op, spec] of Object.entries(OPS)) {
+      const shapes = spec.kind === 'elementwise'
+        ? (dtype === 'f16' ? f16Sizes : options.sizes ?? ELEMENTWISE_SIZES).map((n) => [n])
+        : options.softmaxShapes ?? SOFTMAX_SHAPES;
+      for (const mode of spec.modes) {
+        for (const shape of shapes) {
+          const elements = shape.reduce((a, b) => a * b, 1);
+          const label = spec.kind === 'elementwise' ? sizeLabel(elements) : `[${shape.join(',')}]`;
+          const id = `${op} ${mode} ${label}${dtype === 'f16' ? ' f16' : ''}`;
+          if (options.filter && !options.filter.test(id)) continue;
+          const bytes = (dtype === 'f16' ? 2 : 4) * elements * (mode === 'backward' ? 3 : 2);
+          cases.push({ id, op, spec, mode, shape, elements, dtype, bytes, k: opsPerSample(spec.kind, elements) });
+        }
       }
     }
   }

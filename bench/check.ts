@@ -30,7 +30,7 @@ export function referenceHead(c: BenchCase, x: Float32Array, dy: Float32Array): 
  * of the largest |want|): below 1 means the contender computed the op. Infinity when a value is
  * missing or not finite where the reference is.
  */
-export function toleranceRatio(got: Float32Array, want: Float64Array): number {
+export function toleranceRatio(got: ArrayLike<number>, want: Float64Array): number {
   let scale = 0;
   for (const w of want) scale = Math.max(scale, Math.abs(w));
   let worst = 0;

@@ -2,6 +2,8 @@
 // Every contender runs on one GPUDevice made here: ours, tfjs (its backend built on this device),
 // ORT (the device passed to its WebGPU EP), and the copy baselines.
 import { createActivations, type Activations, type GpuTensor } from '../src/index.js';
+import { F16_VALUES } from '../src/numerics/accuracy.js';
+import { roundToF16Bits } from '../src/numerics/f16.js';
 import { benchMatrix, type BenchCase } from './cases.js';
 import { CHECKED, referenceHead, toleranceRatio } from './check.js';
 import { COPY_KINDS, copyBaselines } from './copy.js';
@@ -27,7 +29,8 @@ export interface BenchConfig {
   readonly overhead?: Omit<OverheadConfig, 'tfjs'>;
 }
 
-export type ContenderLabel = 'ours' | 'tfjs' | 'ort' | 'memcpy' | 'copyVec4' | 'copyVec4x4';
+/** oursF32: an f16 row's op on f32 tensors of the same elements, timed in the same rounds (× our f32). */
+export type ContenderLabel = 'ours' | 'oursF32' | 'tfjs' | 'ort' | 'memcpy' | 'copyVec4' | 'copyVec4x4';
 
 export type ContenderResult =
   | { readonly status: 'ok'; readonly msPerOp: readonly number[]; readonly medianMs: number; readonly gbps: number; readonly check: number }
@@ -39,15 +42,17 @@ export interface CaseResult {
   readonly kind: string;
   readonly mode: string;
   readonly shape: readonly number[];
+  readonly dtype: 'f32' | 'f16';
   readonly bytes: number;
   readonly k: number;
   readonly contenders: Readonly<Record<ContenderLabel, ContenderResult>>;
   /**
    * Paired ratios, each the median over samples of a ratio within one round: copyKernel = the
    * faster copy kernel's time ÷ ours (our share of copy-kernel bandwidth), memcpy likewise, tfjs and
-   * ort = the peer's time ÷ ours (the speed-up).
+   * ort = the peer's time ÷ ours (the speed-up); f32 (f16 rows) = our f32 time ÷ our f16 time, the
+   * ratio of f16 to f32 elements per second.
    */
-  readonly ratios: Partial<Record<'copyKernel' | 'memcpy' | 'tfjs' | 'ort', number>>;
+  readonly ratios: Partial<Record<'copyKernel' | 'memcpy' | 'tfjs' | 'ort' | 'f32', number>>;
 }
 
 export interface BenchResults {
@@ -101,6 +106,11 @@ function inputs(n: number, seed: number): { x: Float32Array; dy: Float32Array } 
   return { x, dy };
 }
 
+/** v rounded to f16 (nearest even), as an f16 tensor of v holds it. */
+function asF16(v: Float32Array): Float32Array {
+  return Float32Array.from(roundToF16Bits(v), (h) => F16_VALUES[h]!);
+}
+
 function errorText(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 }
@@ -145,17 +155,30 @@ function unavailableReason(c: BenchCase, e: unknown): string {
   return message;
 }
 
-async function readHead(act: Activations, buffer: GPUBuffer, count: number): Promise<Float32Array> {
-  return act.wrap(buffer, { length: count }).read();
+async function readHead(act: Activations, buffer: GPUBuffer, count: number, dtype: 'f32' | 'f16' = 'f32'): Promise<ArrayLike<number>> {
+  return dtype === 'f16' ? act.wrap(buffer, { length: count, dtype }).read() : act.wrap(buffer, { length: count }).read();
+}
+
+/** Why a peer has no f16 row: tfjs has no f16 at all, ORT's needs shader-f16. */
+function f16PeerReason(device: GPUDevice, peer: 'tfjs' | 'ort'): string {
+  if (peer === 'tfjs') return 'n/a: tfjs has no f16 tensors';
+  return device.features.has('shader-f16')
+    ? 'n/a: an f16 ONNX model for ORT is not built by this bench yet (the adapter has shader-f16)'
+    : 'n/a: needs shader-f16';
 }
 
 async function runCase(
   device: GPUDevice, act: Activations, clock: GpuClock, c: BenchCase, config: BenchConfig, peers: boolean,
 ): Promise<CaseResult> {
-  const { x, dy } = inputs(c.elements, 1 + c.elements);
-  const tx = act.tensor(x);
-  const tdy = act.tensor(dy);
-  const tout = act.tensor(new Float32Array(c.elements));
+  const inputs32 = inputs(c.elements, 1 + c.elements);
+  const f16 = c.dtype === 'f16';
+  // f16 rows: the reference takes the inputs as the f16 tensors hold them.
+  const { x, dy } = f16 ? { x: asF16(inputs32.x), dy: asF16(inputs32.dy) } : inputs32;
+  const tensor = (v: Float32Array): GpuTensor => (f16 ? act.tensor(v, { dtype: 'f16' }) : act.tensor(v));
+  const tx = tensor(x);
+  const tdy = tensor(dy);
+  const tout = tensor(new Float32Array(c.elements));
+  const f32 = f16 ? { x: act.tensor(x), dy: act.tensor(dy), out: act.tensor(new Float32Array(c.elements)) } : undefined;
   const ortOut = device.createBuffer({
     label: 'bench ORT output',
     size: tout.buffer.size,
@@ -163,12 +186,16 @@ async function runCase(
   });
   const contenders = new Map<ContenderLabel, Contender>();
   const results: Partial<Record<ContenderLabel, ContenderResult>> = {};
-  const heads = new Map<ContenderLabel, () => Promise<Float32Array>>();
+  const heads = new Map<ContenderLabel, () => Promise<ArrayLike<number>>>();
   const head = Math.min(CHECKED, c.shape[c.shape.length - 1]!);
   try {
     try {
       contenders.set('ours', ours(act, c, tx, tdy, tout));
-      heads.set('ours', () => readHead(act, tout.buffer, head));
+      heads.set('ours', () => readHead(act, tout.buffer, head, c.dtype));
+      if (f32) {
+        contenders.set('oursF32', ours(act, c, f32.x, f32.dy, f32.out));
+        heads.set('oursF32', () => readHead(act, f32.out.buffer, head));
+      }
     } catch (e) {
       results.ours = { status: 'unavailable', reason: unavailableReason(c, e) };
     }
@@ -176,6 +203,7 @@ async function runCase(
     for (const peer of ['tfjs', 'ort'] as const) {
       const op = c.spec[peer];
       if (!peers) results[peer] = { status: 'unavailable', reason: 'peers skipped (--no-peers)' };
+      else if (f16) results[peer] = { status: 'unavailable', reason: f16PeerReason(device, peer) };
       else if (c.mode !== 'forward') results[peer] = { status: 'unavailable', reason: peerOnlyForward };
       else if ('unavailable' in op) results[peer] = { status: 'unavailable', reason: op.unavailable };
       else {
@@ -230,13 +258,14 @@ async function runCase(
     tx.destroy();
     tdy.destroy();
     tout.destroy();
+    if (f32) for (const t of Object.values(f32)) t.destroy();
     ortOut.destroy();
   }
 }
 
 function caseResult(c: BenchCase, results: Partial<Record<ContenderLabel, ContenderResult>>, samples: Map<ContenderLabel, Samples>): CaseResult {
   return {
-    id: c.id, op: c.op, kind: c.spec.kind, mode: c.mode, shape: c.shape, bytes: c.bytes, k: c.k,
+    id: c.id, op: c.op, kind: c.spec.kind, mode: c.mode, shape: c.shape, dtype: c.dtype, bytes: c.bytes, k: c.k,
     contenders: results as Record<ContenderLabel, ContenderResult>, ratios: pairedRatios(samples, results),
   };
 }
@@ -255,7 +284,9 @@ function pairedRatios(samples: Map<ContenderLabel, Samples>, results: Partial<Re
   const v4x4 = ok('copyVec4x4');
   const bestCopy = v4 && v4x4 ? v4.map((t, i) => Math.min(t, v4x4[i]!)) : v4 ?? v4x4;
   const out: Record<string, number> = {};
-  for (const [key, theirs] of [['copyKernel', bestCopy], ['memcpy', ok('memcpy')], ['tfjs', ok('tfjs')], ['ort', ok('ort')]] as const) {
+  for (const [key, theirs] of [
+    ['copyKernel', bestCopy], ['memcpy', ok('memcpy')], ['tfjs', ok('tfjs')], ['ort', ok('ort')], ['f32', ok('oursF32')],
+  ] as const) {
     const r = ratio(theirs);
     if (r !== undefined) out[key] = r;
   }
@@ -263,8 +294,9 @@ function pairedRatios(samples: Map<ContenderLabel, Samples>, results: Partial<Re
 }
 
 function describeCase(r: CaseResult): string {
-  const parts = (['ours', 'tfjs', 'ort', 'memcpy', 'copyVec4', 'copyVec4x4'] as const).map((label) => {
-    const v = r.contenders[label];
+  const labels = ['ours', ...(r.dtype === 'f16' ? ['oursF32' as const] : []), 'tfjs', 'ort', 'memcpy', 'copyVec4', 'copyVec4x4'] as const;
+  const parts = labels.map((label) => {
+    const v = r.contenders[label]!;
     return v.status === 'ok' ? `${label} ${v.medianMs.toFixed(2)} ms` : `${label} ${v.status}`;
   });
   const ratios = Object.entries(r.ratios).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
