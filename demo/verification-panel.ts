@@ -1,11 +1,20 @@
 // The verification table: every elementwise activation × mode, and softmax and logSoftmax, on 2^20
 // random inputs plus the special values, each element checked against the float64 reference
-// (src/numerics/verify.ts, demo/softmax.ts), one row per case.
+// (src/numerics/verify.ts, demo/softmax.ts), one row per case. Switched to f16, the elementwise rows
+// run on all 65 536 f16 inputs (random f16 dy) against the f16 contract, softmax on f16 scores.
 import { ELEMENTWISE, ELEMENTWISE_NAMES, resolveParams, type ElementwiseName, type Mode } from '../src/activations/table.js';
 import type { Activations } from '../src/index.js';
 import { append, errorMessage, formatCount, formatNumber, h, replaceChildren, yieldToBrowser } from './dom.js';
 import { checkSoftmaxCase, SOFTMAX_COLUMNS, softmaxInputs, type SoftmaxResult } from './softmax.js';
-import { SPECIAL_X, checkElementwiseInSteps, verificationInputs, type ElementwiseCheck, type Worst } from '../src/numerics/verify.js';
+import {
+  SPECIAL_X, allF16Patterns, checkElementwiseF16, checkElementwiseInSteps, checkSoftmaxF16, randomF16Patterns,
+  verificationInputs, worstRowSum, type ElementwiseCheck, type F16Check, type Worst,
+} from '../src/numerics/verify.js';
+import { SOFTMAX_F16_CONTRACT } from '../src/numerics/accuracy.js';
+
+type Dtype = 'f32' | 'f16';
+/** f16 softmax rows: 2^16 scores, rounded to f16. */
+const F16_SOFTMAX_INPUTS = 2 ** 16;
 
 const RANDOM_INPUTS = 2 ** 20;
 /** Half the random inputs are uniform in [−SPREAD, SPREAD], where every curve does its bending. */
@@ -44,6 +53,21 @@ function elementwiseReport(r: ElementwiseCheck): Report {
       `the contract accepts ${f.accepted}`,
   };
 }
+
+function f16Report(r: F16Check): Report {
+  const w = r.worst;
+  return {
+    checked: r.checked,
+    failures: r.failureCount,
+    maxError: `${formatNumber(r.maxUlps)} f16 ULP`,
+    at: w ? describeInput({ ...w, ulps: r.maxUlps, bound: 1 }) : '—',
+    bound: '1 f16 ULP (0 where exact)',
+    firstFailure: r.failures[0],
+  };
+}
+
+/** The bits of an f16 array, for the checks that work on bits. */
+const bitsOf = (a: Float16Array) => new Uint16Array(a.buffer, a.byteOffset, a.length);
 
 /** Softmax's contract is an absolute bound per element: the error is shown as a share of it. */
 function softmaxReport(r: SoftmaxResult): Report {
@@ -89,10 +113,14 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
       '(0 ULP where the result must be exact, 16 + 2|a| ULP where the formula calls exp(a)) of the correctly rounded float64 value. ' +
       'Softmax and log-softmax run on rows of random scores, each row at its own scale, and must meet the softmax contract: ' +
       'probabilities within a relative 2⁻¹⁷, log-probabilities within 2⁻¹⁸·(1 + |l|), each row summing to 1 ± 2⁻¹⁶. ' +
-      'The inputs change on every load; ?seed=N in the URL repeats a run.',
+      'The inputs change on every load; ?seed=N in the URL repeats a run. ' +
+      'Switched to f16, each elementwise case runs on all 65 536 f16 inputs (random f16 dy), each result within 1 f16 ULP ' +
+      'of the correctly rounded f16 (0 where exact), and softmax on f16 scores, rows summing to 1 ± 2⁻⁹.',
   );
   // The inputs of one run, made when it starts: every elementwise case shares x and dy.
   let inputs: { x: Float32Array; dy: Float32Array; softmax: ReturnType<typeof softmaxInputs> } | undefined;
+  let f16Inputs: { x: Uint16Array; dy: Uint16Array; softmax: { x: Float32Array; shape: [number, number] } } | undefined;
+  let dtype: Dtype = 'f32';
   const elementwiseTasks = ELEMENTWISE_NAMES.flatMap((name) =>
     MODES.map((mode): Task => {
       // The defaults, rounded to f32 as the GPU receives them: the reference uses the same values.
@@ -104,6 +132,16 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
         heading: h('th', { scope: 'row' }, ELEMENTWISE[name].display, ' ', h('span', { class: 'mode' }, mode),
           params && h('span', { class: 'muted' }, ` (${params})`)),
         run: async (gpu, step) => {
+          if (dtype === 'f16') {
+            const { x, dy } = f16Inputs!;
+            const hx = new Float16Array(x.buffer);
+            const hdy = new Float16Array(dy.buffer);
+            const got = mode === 'forward'
+              ? await gpu.forward(name, hx, c.params)
+              : mode === 'derivative' ? await gpu.derivative(name, hx, c.params) : await gpu.backward(name, hx, hdy, c.params);
+            await step(1);
+            return f16Report(checkElementwiseF16(name, mode, c.params, x, mode === 'backward' ? dy : undefined, bitsOf(got)));
+          }
           const { x, dy } = inputs!;
           const got = mode === 'forward'
             ? await gpu.forward(name, x, c.params)
@@ -121,6 +159,23 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
       heading: h('th', { scope: 'row' }, label, ' ', h('span', { class: 'mode' }, 'forward'),
         h('span', { class: 'muted' }, ` (rows of ${SOFTMAX_COLUMNS})`)),
       run: async (gpu, step) => {
+        if (dtype === 'f16') {
+          const { x, shape } = f16Inputs!.softmax;
+          const got = await gpu.forward(name, Float16Array.from(x), { shape });
+          await step(1);
+          const r = checkSoftmaxF16(name, 'forward', { shape }, x, undefined, bitsOf(got));
+          const sum = name === 'softmax' ? worstRowSum({ shape }, Float32Array.from(got)) : undefined;
+          return {
+            checked: x.length,
+            failures: r.failureCount + (sum !== undefined && sum > SOFTMAX_F16_CONTRACT.rowSum ? 1 : 0),
+            maxError: `${formatNumber(r.worst, 3)} f16 ULP`,
+            at: r.worstAt.replace(/^.*\[(\d+)\].*$/, 'element $1') || '—',
+            bound: name === 'softmax' ? '1 f16 ULP' : 'max(1 f16 ULP, 2⁻¹¹·(1 + |l|))',
+            firstFailure: r.failures[0],
+            note: sum === undefined ? undefined
+              : `f16 softmax rows sum to 1 within ${formatNumber(sum, 2)} (bound ${formatNumber(SOFTMAX_F16_CONTRACT.rowSum, 2)}).`,
+          };
+        }
         const { x, shape } = inputs!.softmax;
         const got = await gpu.forward(name, x, { shape });
         return softmaxReport(await checkSoftmaxCase(name, x, shape, got, step));
@@ -138,12 +193,18 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
   const progressText = h('span', { class: 'progress-text', 'aria-live': 'polite' }, 'Not started');
   const summary = h('p', { class: 'summary', id: 'verification-summary', 'aria-live': 'polite' });
   const button = h('button', { type: 'button', class: 'push-right', disabled: true }, 'Run verification');
+  // f32: 2^20 random inputs per case; f16: every f16 input there is (the tensors' dtype, issue 12).
+  const dtypeSwitch = h('select', { id: 'verification-dtype', 'aria-label': 'tensor dtype' },
+    h('option', { value: 'f32' }, 'f32'), h('option', { value: 'f16' }, 'f16: all 65 536 inputs'));
+  dtypeSwitch.addEventListener('change', () => {
+    dtype = dtypeSwitch.value === 'f16' ? 'f16' : 'f32';
+  });
   const notes = h('p', { class: 'notes', 'aria-live': 'polite' });
   const detail = h('div', { class: 'failures' });
 
   replaceChildren(
     panel,
-    h('div', { class: 'progress-row' }, progress, progressText, button),
+    h('div', { class: 'progress-row' }, progress, progressText, dtypeSwitch, button),
     h(
       'div',
       { class: 'table-scroll' },
@@ -185,7 +246,9 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
     if (!act) throw new Error('verification: run() before start() gave it a GPU');
     const gpu = act;
     button.disabled = true;
+    dtypeSwitch.disabled = true;
     panel.dataset.state = 'running';
+    panel.dataset.dtype = dtype;
     replaceChildren(summary);
     replaceChildren(notes);
     replaceChildren(detail);
@@ -193,11 +256,21 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
       row.dataset.state = 'pending';
       row.lastElementChild!.textContent = 'waiting';
     }
-    inputs = {
-      x: verificationInputs(RANDOM_INPUTS, seed, SPREAD),
-      dy: verificationInputs(RANDOM_INPUTS, seed + 1, SPREAD),
-      softmax: softmaxInputs(RANDOM_INPUTS, seed + 2),
-    };
+    if (dtype === 'f16') {
+      const softmax = softmaxInputs(F16_SOFTMAX_INPUTS, seed + 2);
+      f16Inputs = {
+        x: allF16Patterns(),
+        dy: randomF16Patterns(2 ** 16, seed + 1),
+        // The scores as the f16 tensor holds them (Float16Array rounds to nearest even).
+        softmax: { x: Float32Array.from(new Float16Array(softmax.x)), shape: softmax.shape },
+      };
+    } else {
+      inputs = {
+        x: verificationInputs(RANDOM_INPUTS, seed, SPREAD),
+        dy: verificationInputs(RANDOM_INPUTS, seed + 1, SPREAD),
+        softmax: softmaxInputs(RANDOM_INPUTS, seed + 2),
+      };
+    }
     let failed = 0;
     let results = 0;
     const started = performance.now();
@@ -232,7 +305,9 @@ export function mountVerification(panel: HTMLElement, lede: HTMLElement): {
       replaceChildren(summary, `The verification stopped: ${errorMessage(e)}`);
     } finally {
       inputs = undefined;
+      f16Inputs = undefined;
       button.disabled = false;
+      dtypeSwitch.disabled = false;
       replaceChildren(button, 'Run again');
     }
   };

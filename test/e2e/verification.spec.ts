@@ -40,3 +40,27 @@ test('every row of the verification table passes', async ({ page }, testInfo) =>
   await expect(page.locator('#verification-table tr[data-case="softmax/forward"]')).toHaveAttribute('data-state', 'pass');
   await expect(page.locator('#verification-table tr[data-case="logSoftmax/forward"]')).toHaveAttribute('data-state', 'pass');
 });
+
+test('switched to f16, every row passes on all 65 536 f16 inputs', async ({ page }) => {
+  test.setTimeout(VERIFY_TIMEOUT + 30_000);
+  await page.goto('/?seed=20240611');
+  const panel = page.locator('#verification-panel');
+  // The page starts an f32 run on load; the switch is free once it is done.
+  await expect(panel).toHaveAttribute('data-state', /^(pass|fail|error)$/, { timeout: VERIFY_TIMEOUT });
+  await page.locator('#verification-dtype').selectOption('f16');
+  await page.locator('#verification-panel button').click();
+  await expect(panel).toHaveAttribute('data-dtype', 'f16');
+  await expect(panel).toHaveAttribute('data-state', /^(pass|fail|error)$/, { timeout: VERIFY_TIMEOUT });
+  const failures = await page.locator('#verification-panel .failures').innerText();
+  const summary = await page.locator('#verification-summary').innerText();
+  expect(await panel.getAttribute('data-state'), `${summary}\n${failures}`).toBe('pass');
+  const rows = page.locator('#verification-table tbody tr');
+  await expect(rows).toHaveCount(CASES);
+  for (const row of await rows.all()) {
+    await expect(row).toHaveAttribute('data-state', 'pass');
+    const checked = Number((await row.locator('td').first().innerText()).replace(/\D/g, ''));
+    const elementwise = !(await row.getAttribute('data-case'))!.includes('oftmax');
+    // Every f16 bit pattern as x: exactly 2^16 per elementwise case.
+    if (elementwise) expect(checked).toBe(2 ** 16);
+  }
+});

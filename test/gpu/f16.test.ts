@@ -89,7 +89,8 @@ describe.each(ELEMENTWISE_NAMES as ElementwiseName[])('%s in f16', (name) => {
       failures.push(...c.failures.map((f) => `${JSON.stringify(r.params)}: ${f}`));
       if (r.params === sets[0]) {
         report.push(`${name.padEnd(12)} ${(r.mode + (r.from === 'output' ? ' (y)' : '')).padEnd(14)} ${c.maxUlps}` +
-          (c.worst && c.maxUlps > 0 ? ` (x=${c.worst.x}${c.worst.dy === undefined ? '' : `, dy=${c.worst.dy}`})` : ''));
+          (c.worst && c.maxUlps > 0 ? ` (x=${c.worst.x}${c.worst.dy === undefined ? '' : `, dy=${c.worst.dy}`})` : '') +
+          (c.worstAbsolute ? `; near a zero crossing ${c.worstAbsolute.fraction.toFixed(3)} of the absolute tolerance` : ''));
       }
     });
     expect(failures).toEqual([]);

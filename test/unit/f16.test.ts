@@ -179,4 +179,19 @@ describe('checkElementwiseF16', () => {
     expect(checkElementwiseF16('tanh', 'forward', {}, x, undefined, tanh).failureCount).toBe(1);
     expect(checkElementwiseF16('relu', 'forward', {}, x, undefined, Uint16Array.from([0x3c00, 0, 0x7c00, 0, 1])).failureCount).toBe(1);
   });
+
+  test('near a zero crossing of f\' (mish at −1.19), the entry\'s absolute tolerance ×|dy| plus a spacing applies, as in f32', () => {
+    // The demo's seed found it: mish'(−1.1923828125) ≈ 1.3e-5, so dy·f' at dy = −246 is 1 ULP off
+    // the f16 rounding while the f32 kernel is within its absolute tolerance there.
+    const x = Uint16Array.from([f16Bits(-1.1923828125)]);
+    const dy = Uint16Array.from([f16Bits(-246.125)]);
+    const near = checkElementwiseF16('mish', 'backward', {}, x, dy, Uint16Array.from([0x9a85]));
+    expect(near.failures).toEqual([]);
+    expect(near.worstAbsolute!.fraction).toBeGreaterThan(0);
+    expect(near.worstAbsolute!.fraction).toBeLessThanOrEqual(1);
+    // The tolerance there is 32·2⁻²⁴·(the largest term)·|dy| + one spacing, about 65 f16 steps at
+    // this dy; past it (0x9ad0 is 75 steps out) is refused.
+    expect(checkElementwiseF16('mish', 'backward', {}, x, dy, Uint16Array.from([0x9ac0])).failures).toEqual([]);
+    expect(checkElementwiseF16('mish', 'backward', {}, x, dy, Uint16Array.from([0x9ad0])).failureCount).toBe(1);
+  });
 });
