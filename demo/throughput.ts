@@ -1,6 +1,8 @@
 // The throughput panel: GB/s of each op on GPU-resident tensors, beside the device's own copy
 // bandwidth measured the same way (many back-to-back runs, timed from submit to queue idle).
 // A quick look for people, not the project's benchmark: `npm run bench` makes the published figures.
+// Each op also runs on f16 tensors of the same elements: the f16 columns give its GB/s and its
+// elements per second as a multiple of the f32 run's (2 would be the whole of the halved bytes).
 import { ELEMENTWISE, ELEMENTWISE_NAMES, type ElementwiseName } from '../src/activations/table.js';
 import type { Activations, GpuTensor } from '../src/index.js';
 import { errorMessage, formatCount, h, replaceChildren, yieldToBrowser } from './dom.js';
@@ -47,7 +49,9 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement): { start:
   replaceChildren(
     lede,
     `GB/s of each op at ${formatCount(ELEMENTS)} elements (bytes read plus bytes written, per second), on tensors ` +
-      'that stay on the GPU, beside a plain buffer copy timed the same way. Memory-bound kernels should come close to the copy.',
+      'that stay on the GPU, beside a plain buffer copy timed the same way. Memory-bound kernels should come close to the copy. ' +
+      'The f16 columns run the same op on f16 tensors (half the bytes, f32 arithmetic inside): its GB/s, and its elements ' +
+      'per second as a multiple of f32\'s (up to 2 where memory is the limit; a software adapter pays for the conversions).',
   );
   const names = ELEMENTWISE_NAMES;
   const rowKeys = ['copy', ...names.flatMap((n) => [`${n}/forward`, `${n}/backward`])];
@@ -55,7 +59,8 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement): { start:
     const [name, mode] = key.split('/') as [ElementwiseName | 'copy', string | undefined];
     const label = name === 'copy' ? 'Buffer copy (copyBufferToBuffer)' : `${ELEMENTWISE[name].display} ${mode}`;
     return [key, h('tr', { 'data-op': key }, h('th', { scope: 'row' }, label), h('td', { class: 'num' }, '—'),
-      h('td', { class: 'num' }, '—'), h('td', { class: 'bar-cell' }, h('span', { class: 'meter', style: 'width: 0%' })))];
+      h('td', { class: 'num' }, '—'), h('td', { class: 'bar-cell' }, h('span', { class: 'meter', style: 'width: 0%' })),
+      h('td', { class: 'num' }, '—'), h('td', { class: 'num' }, '—'))];
   }));
   const button = h('button', { type: 'button', disabled: true }, 'Run benchmark');
   const status = h('span', { class: 'progress-text', 'aria-live': 'polite' }, 'Takes a few seconds; the page stays usable.');
@@ -66,7 +71,8 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement): { start:
       'table',
       { class: 'results', id: 'throughput-table' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Op'), h('th', { scope: 'col' }, 'GB/s'),
-        h('th', { scope: 'col' }, 'Time per run'), h('th', { scope: 'col' }, 'vs copy'))),
+        h('th', { scope: 'col' }, 'Time per run'), h('th', { scope: 'col' }, 'vs copy'),
+        h('th', { scope: 'col' }, 'f16 GB/s'), h('th', { scope: 'col' }, 'f16 elements/s ÷ f32'))),
       h('tbody', {}, ...rows.values()),
     )),
   );
@@ -83,7 +89,15 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement): { start:
       const x = keep(gpu.tensor(values));
       const dy = keep(gpu.tensor(values));
       const out = keep(gpu.tensor(new Float32Array(ELEMENTS)));
+      const x16 = keep(gpu.tensor(values, { dtype: 'f16' }));
+      const dy16 = keep(gpu.tensor(values, { dtype: 'f16' }));
+      const out16 = keep(gpu.tensor(new Float32Array(ELEMENTS), { dtype: 'f16' }));
       const bytes = 4 * ELEMENTS;
+      // The f16 twin of each op row: half the bytes.
+      const f16Ops = new Map<string, Op>(names.flatMap((name): [string, Op][] => [
+        [`${name}/forward`, { label: `${name} forward f16`, bytes, record: () => void gpu.forward(name, x16, { out: out16 }) }],
+        [`${name}/backward`, { label: `${name} backward f16`, bytes: 1.5 * bytes, record: () => void gpu.backward(name, x16, dy16, { out: out16 }) }],
+      ]));
       const ops: [string, Op][] = [
         ['copy', {
           label: 'copy',
@@ -108,6 +122,13 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement): { start:
         const share = copyRate > 0 ? rate / copyRate : 0;
         const row = rows.get(key)!;
         row.dataset.gbps = String(rate);
+        const f16 = f16Ops.get(key);
+        const f16Seconds = f16 ? await secondsPerRun(device, f16) : undefined;
+        const f16Cells = f16 === undefined || f16Seconds === undefined ? ['—', '—'] : [
+          (f16.bytes / f16Seconds / 1e9).toPrecision(2),
+          `${(seconds / f16Seconds).toFixed(2)}×`,
+        ];
+        if (f16Seconds !== undefined) row.dataset.f16Ratio = String(seconds / f16Seconds);
         replaceChildren(
           row,
           row.firstElementChild,
@@ -116,10 +137,15 @@ export function mountThroughput(panel: HTMLElement, lede: HTMLElement): { start:
           h('td', { class: 'bar-cell' },
             h('span', { class: `meter${key === 'copy' ? ' meter-copy' : ''}`, style: `width: ${Math.min(100, share * 100).toFixed(1)}%` }),
             h('span', { class: 'meter-label' }, `${Math.round(share * 100)}%`)),
+          h('td', { class: 'num' }, f16Cells[0]!),
+          h('td', { class: 'num' }, f16Cells[1]!),
         );
       }
-      // Surfaces a validation or out-of-memory error from any op above.
+      // Surfaces a validation or out-of-memory error from any op above (the f16 ones through their output's bits).
       await out.read();
+      await out16.read().catch((e: unknown) => {
+        if (!(e instanceof TypeError && /no Float16Array/.test(e.message))) throw e;
+      });
       replaceChildren(status, 'Done. Run again for a second opinion: timings vary between runs.');
       panel.dataset.state = 'done';
     } catch (e) {
