@@ -151,6 +151,21 @@ describe('wrapped f16 ranges', () => {
     buffer.destroy();
   });
 
+  test('read() of an f16 range at an odd half offset in a buffer without COPY_SRC (a kernel copies its u32s)', async () => {
+    // STORAGE only: read() goes through the bitwise copy kernel, whole u32s from the range's first.
+    const values = Uint16Array.from({ length: 12 }, (_, i) => f16Bits(i - 6));
+    const buffer = act.device.createBuffer({ size: 24, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    act.device.queue.writeBuffer(buffer, 0, values);
+    const t = act.wrap(buffer, { dtype: 'f16', offset: 6, length: 5 });
+    if (!hasFloat16Array) {
+      await expect(t.read()).rejects.toThrow(/no Float16Array/);
+    } else {
+      const got = await t.read();
+      expect(Array.from(new Uint16Array(got.buffer, got.byteOffset, got.length))).toEqual(Array.from(values.subarray(3, 8)));
+    }
+    buffer.destroy();
+  });
+
   test('wrap refuses an f16 offset that is not a multiple of 2, and a range whose last u32 is past the buffer', () => {
     const buffer = act.device.createBuffer({ size: 16, usage: STORAGE });
     expect(() => act.wrap(buffer, { dtype: 'f16', offset: 3 })).toThrow('wrap: offset 3 must be a multiple of 2 in [0, 16]');
