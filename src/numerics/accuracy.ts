@@ -233,13 +233,6 @@ export function f16FromBits(bits: number): number {
 /** Every f16 as a number, indexed by its bits: decoding a whole array is then a table lookup. */
 export const F16_VALUES: Float64Array = Float64Array.from({ length: 65536 }, (_, b) => f16FromBits(b));
 
-/** Decodes f16 bits (a Uint16Array, or the bits of a Float16Array) into float64. */
-export function decodeF16(bits: Uint16Array): Float64Array {
-  const out = new Float64Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = F16_VALUES[bits[i]!]!;
-  return out;
-}
-
 /** f16Round(x)'s position on the f16 line: neighbours differ by 1, ±0 are 0, ±∞ one past ±65504. */
 export function f16Ordinal(x: number): number {
   if (Number.isNaN(x)) throw new RangeError('f16Ordinal: NaN has no position on the f16 line');

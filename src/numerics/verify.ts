@@ -524,7 +524,7 @@ export function checkSoftmaxF16(
   for (let i = 0; i < exact.length; i++) {
     const e = exact[i]!;
     const g = values[i]!;
-    const ulps = !f16Interval(e, 1).contains(g) ? Infinity : Number.isNaN(e) ? 0 : f16UlpDistance(g, e);
+    const ulps = !f16Interval(e, SOFTMAX_F16_CONTRACT.probabilityUlps).contains(g) ? Infinity : Number.isNaN(e) ? 0 : f16UlpDistance(g, e);
     const absolute = name === 'logSoftmax' && Number.isFinite(g) && Number.isFinite(e)
       ? Math.abs(g - e) / SOFTMAX_F16_CONTRACT.logProbability(e) : Infinity;
     const fraction = Math.min(ulps, absolute);
@@ -533,7 +533,7 @@ export function checkSoftmaxF16(
       result.worstAt = `${label} [${i}]: got ${g}, exact ${e}`;
     }
     if (!(fraction <= 1) && ++result.failureCount <= 8) {
-      result.failures.push(`${label} [${i}] x=${x[i]}: got ${g}, want ${f16Interval(e, 1).describe}` +
+      result.failures.push(`${label} [${i}] x=${x[i]}: got ${g}, want ${f16Interval(e, SOFTMAX_F16_CONTRACT.probabilityUlps).describe}` +
         (name === 'logSoftmax' ? ` or ${e} ± ${SOFTMAX_F16_CONTRACT.logProbability(e)}` : ''));
     }
   }
