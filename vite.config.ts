@@ -18,6 +18,9 @@ const gpuSuite = {
   execArgv: ['--expose-gc'],
 };
 
+// docs/examples import the package by its published name, as a user's code does; here that is src/.
+const resolveAsPublished = { alias: { 'webgpu-activations': resolve(import.meta.dirname, 'src/index.ts') } };
+
 export default defineConfig(async () => ({
   // `npm run build`: the library as one ESM file with the WGSL inlined (imported with ?raw).
   build: {
@@ -29,6 +32,7 @@ export default defineConfig(async () => ({
   test: {
     projects: [
       {
+        resolve: resolveAsPublished,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
@@ -36,6 +40,7 @@ export default defineConfig(async () => ({
         },
       },
       {
+        resolve: resolveAsPublished,
         test: {
           name: 'gpu',
           ...gpuSuite,
@@ -55,6 +60,7 @@ export default defineConfig(async () => ({
       },
       // Node + Dawn (the webgpu package): `node scripts/stacks.mjs node --vitest run --project gpu-node`.
       {
+        resolve: resolveAsPublished,
         test: {
           name: 'gpu-node',
           ...gpuSuite,
@@ -65,6 +71,7 @@ export default defineConfig(async () => ({
       },
       // Deno's built-in WebGPU, vitest itself running in Deno: `node scripts/stacks.mjs deno --vitest run --project gpu-deno`.
       {
+        resolve: resolveAsPublished,
         test: {
           name: 'gpu-deno',
           ...gpuSuite,

@@ -1,0 +1,86 @@
+// The WGSL export's text: what it declares, what it leaves out, and what it refuses. Whether it
+// compiles and computes within the contract is test/gpu/wgsl-export.test.ts's.
+import { describe, expect, test } from 'vitest';
+import { ELEMENTWISE, ELEMENTWISE_NAMES, type Mode } from '../../src/activations/table.js';
+import { wgsl } from '../../src/index.js';
+import { parseDeclarations } from '../../src/wgsl.js';
+
+const MODES: readonly Mode[] = ['forward', 'derivative', 'backward'];
+const declared = (code: string) => parseDeclarations(code).map((d) => d.name);
+
+describe('wgsl.function', () => {
+  test.each(ELEMENTWISE_NAMES)('%s: every module-scope name starts with the prefix; no bindings, enable or overrides', (name) => {
+    for (const mode of MODES) {
+      for (const width of [1, 4] as const) {
+        for (const prefix of ['act_', 'My7_']) {
+          const f = wgsl.function(name, mode, { prefix, width });
+          const names = declared(f.code);
+          expect(names).toContain(f.entry);
+          for (const n of names) expect(n.startsWith(prefix), `${n} in ${name} ${mode}`).toBe(true);
+          expect(new Set(names).size, 'each declared once').toBe(names.length);
+          const code = f.code.split('\n').map((l) => l.split('//')[0]).join('\n');
+          expect(code).not.toMatch(/@group|@binding|\benable\b|\boverride\b|\brequires\b|\bdiagnostic\b/);
+        }
+      }
+    }
+  });
+
+  test('the entry\'s signature and params: z (and dy for backward), then the parameters in table order with their f32 defaults', () => {
+    const hs = wgsl.function('hardSigmoid', 'backward', { width: 1 });
+    expect(hs.entry).toBe('act_hardSigmoid_backward_f32');
+    expect(hs.params).toEqual([{ name: 'alpha', default: Math.fround(1 / 6) }, { name: 'beta', default: 0.5 }]);
+    expect(hs.code).toContain('fn act_hardSigmoid_backward_f32(z: f32, dy: f32, alpha: f32, beta: f32) -> f32 {');
+    const elu = wgsl.function('elu', 'derivative');
+    expect(elu.code).toContain('fn act_elu_derivative_vec4(z: vec4<f32>, alpha: f32) -> vec4<f32> {');
+    expect(wgsl.function('gelu', 'forward').params).toEqual([]);
+  });
+
+  test('the modes with host constants export the table\'s fromParams function, which takes the parameters', () => {
+    const withConstants = ELEMENTWISE_NAMES.filter((n) => ELEMENTWISE[n].hostConstants);
+    expect(withConstants).toEqual(['elu', 'selu', 'hardSigmoid']);
+    for (const name of withConstants) {
+      const fn = ELEMENTWISE[name].wgsl.fromParams!.backward!;
+      expect(wgsl.function(name, 'backward').code).toContain(`return act_${fn}(`);
+    }
+  });
+
+  test('softmax and logSoftmax: a clear error, not a function', () => {
+    for (const name of ['softmax', 'logSoftmax']) {
+      expect(() => wgsl.function(name as 'gelu', 'forward')).toThrow(`wgsl.functions: ${name} is a reduction over a row`);
+    }
+  });
+
+  test('bad arguments name themselves', () => {
+    expect(() => wgsl.function('nope' as 'gelu', 'forward')).toThrow(/unknown activation "nope"/);
+    expect(() => wgsl.function('gelu', 'sideways' as Mode)).toThrow(/mode "sideways" is invalid/);
+    expect(() => wgsl.function('gelu', 'forward', { width: 2 as 4 })).toThrow(/width 2 is invalid; expected 1 or 4/);
+    for (const prefix of ['', '__x', '1a', 'a-b']) expect(() => wgsl.function('gelu', 'forward', { prefix })).toThrow(/prefix .* is invalid/);
+  });
+
+  test('user names that the shaders use as locals or members are not renamed where they are locals or members', () => {
+    // ExpParts has members m and e; `.m` must stay `.m`.
+    const code = wgsl.function('celu', 'backward').code;
+    expect(code).toContain('struct act_ExpParts');
+    expect(code).toMatch(/\.m\b/);
+    expect(code).not.toMatch(/\.act_/);
+  });
+});
+
+describe('wgsl.functions: several activations in one text, each helper once', () => {
+  test('shared helpers are declared once, and each entry is in the text', () => {
+    const { code, entries } = wgsl.functions([
+      { name: 'gelu', mode: 'forward' }, { name: 'silu', mode: 'backward', width: 1 }, { name: 'gelu', mode: 'forward' },
+    ]);
+    const names = declared(code);
+    expect(new Set(names).size).toBe(names.length);
+    expect(entries.map((e) => e.entry)).toEqual(['act_gelu_forward_vec4', 'act_silu_backward_f32', 'act_gelu_forward_vec4']);
+    for (const e of entries) expect(names).toContain(e.entry);
+  });
+
+  test('two wgsl.function texts with one prefix would declare their shared helpers twice: the reason for wgsl.functions', () => {
+    const twice = declared(wgsl.function('gelu', 'forward').code + wgsl.function('silu', 'forward').code);
+    expect(twice.filter((n) => n === 'act_exp_parts_carry')).toHaveLength(2);
+    const apart = declared(wgsl.function('gelu', 'forward', { prefix: 'a_' }).code + wgsl.function('silu', 'forward', { prefix: 'b_' }).code);
+    expect(new Set(apart).size).toBe(apart.length);
+  });
+});
