@@ -81,7 +81,7 @@ fn elu_backward(z: vec4<f32>, dy: vec4<f32>, sqrt_alpha_m: f32, shift: i32, cold
 }
 
 // The host constants of a backward dy·c·eᶻ (elu: c = α; selu: c = λα), made in WGSL from c for the
-// functions that take the parameters themselves (the WGSL export, src/wgsl.ts; the library's kernels
+// functions that take the parameters themselves (the WGSL export, src/wgsl-export.ts; the library's kernels
 // get them from the host once per call). √c is WGSL's sqrt (up to ~3 ULP off, which g² would double)
 // corrected by one Newton step with the exact residual c − s² (two_product; c − hi is exact,
 // Sterbenz), so that m is √c's mantissa rounded as the host rounds it, up to the last ULP. cold_z and
@@ -361,20 +361,6 @@ fn hard_sigmoid_forward(z: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> {
 // exact on every adapter, where the kernel's own TwoSum may be reassociated away by the compiler.
 fn hard_sigmoid_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32, z_below: f32, z_above: f32) -> vec4<f32> {
   let inside = (z > vec4(z_below)) & (z < vec4(z_above));
-  return keep_nan(dy * select(vec4(0.0), vec4(alpha), inside), z, dy);
-}
-
-// hard_sigmoid_backward taking α and β themselves (the WGSL export): the slope's ends are decided on
-// affine_accurate's hi + lo, as the forward decides its clamps, without the host's interval. The
-// signs of hi + lo and of (hi − 1) + lo survive their rounding (hi − 1 is exact near 1, Sterbenz),
-// so the decision is that of the exact α·z + β wherever it is further than lo's own rounding (about
-// 2^-48·max(|α·z|, |β|)) from 0 or 1. The side at 0 is decided on 2^64·(α·z + β) where |β| < 2^-60:
-// near that kink α·z is then tiny, and unscaled it (or its error term) could be flushed as a subnormal.
-fn hard_sigmoid_backward_params(z: vec4<f32>, dy: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> {
-  let a = affine_accurate(z, alpha, beta);
-  let scale = select(1.0, 1.8446744e19, abs(beta) < 8.6736174e-19);
-  let low = affine_accurate(z * scale, alpha, beta * scale);
-  let inside = (low.hi + low.lo > vec4(0.0)) & ((a.hi - 1.0) + a.lo < vec4(0.0));
   return keep_nan(dy * select(vec4(0.0), vec4(alpha), inside), z, dy);
 }
 

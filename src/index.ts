@@ -7,4 +7,4 @@ export { ELEMENTWISE, ACTIVATION_NAMES, type ActivationName, type ElementwiseNam
 export { DeviceLostError, WebGpuUnavailableError } from './gpu/device.js';
 export { AllocationError } from './gpu/runtime.js';
 export * as accuracy from './numerics/accuracy.js';
-export { wgsl, type WgslEntry, type WgslFunction, type WgslFunctions, type WgslOptions, type WgslParam, type WgslRequest, type WgslWidth } from './wgsl.js';
+export { wgsl, type WgslEntry, type WgslFunction, type WgslFunctions, type WgslOptions, type WgslParam, type WgslRequest, type WgslWidth } from './wgsl-export.js';

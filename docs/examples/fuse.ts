@@ -6,7 +6,7 @@ import { wgsl, type ElementwiseName } from 'webgpu-activations';
  */
 export function fusedMatmul(name: ElementwiseName, params: Record<string, number> = {}, width: 1 | 4 = 4): string {
   const f = wgsl.function(name, 'forward', { width });
-  const args = f.params.map((p) => String(Math.fround(params[p.name] ?? p.default)));
+  const args = wgsl.args(name, 'forward', params); // f32 values, after z
   const T = width === 4 ? 'vec4<f32>' : 'f32';
   return /* wgsl */ `
 ${f.code}
@@ -29,6 +29,6 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   }
   let pre = acc + bias[col];
   z[id.x] = pre;
-  c[id.x] = ${f.entry}(${['pre', ...args].join(', ')});
+  c[id.x] = ${f.entry}(${['pre', ...args.map(String)].join(', ')});
 }`;
 }

@@ -38,8 +38,10 @@ export interface ElementwiseActivation {
     readonly source?: string;
     /**
      * For a mode with `hostConstants`: the same function taking the parameters in table order, which
-     * makes the constants itself. The WGSL export (src/wgsl.ts) hands it out; the kernels take the
-     * constants from the host, computed once per call rather than per element.
+     * makes the constants itself. The WGSL export (src/wgsl-export.ts) hands it out where there is one;
+     * the kernels take the constants from the host, computed once per call rather than per element.
+     * (hardSigmoid has none: its slope's ends need exact sums that some compilers optimise away, so
+     * its export takes the host constants, see wgsl.args.)
      */
     readonly fromParams?: { readonly forward?: string; readonly backward?: string };
   };
@@ -644,7 +646,7 @@ const ELEMENTWISE_TABLE = {
         samples: [0, 1.5, 1e20], fuzz: [-10, 10],
       },
     },
-    wgsl: { forward: 'hard_sigmoid_forward', backward: 'hard_sigmoid_backward', fromParams: { backward: 'hard_sigmoid_backward_params' } },
+    wgsl: { forward: 'hard_sigmoid_forward', backward: 'hard_sigmoid_backward' },
     hostConstants: {
       backward: {
         alpha: { type: 'f32', value: (p) => p.alpha! },

@@ -1,9 +1,9 @@
-// The WGSL export (src/wgsl.ts) inside kernels the test writes, as a user would: every function
+// The WGSL export (src/wgsl-export.ts) inside kernels the test writes, as a user would: every function
 // compiles, computes within the table's contract, fuses into a matmul's epilogue, and keeps to its
 // prefix next to user code that declares the same names as the library's helpers.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fusedMatmul } from '../../docs/examples/fuse.js';
-import { ELEMENTWISE, ELEMENTWISE_NAMES, resolveParams, type ElementwiseName, type Mode } from '../../src/activations/table.js';
+import { ELEMENTWISE, ELEMENTWISE_NAMES, type ElementwiseName, type Mode } from '../../src/activations/table.js';
 import { wgsl, type WgslEntry, type WgslWidth } from '../../src/index.js';
 import { checkElementwise, chosenPairs, paramSets, rng } from '../../src/numerics/verify.js';
 import { callerBuffer, readBuffer, testAdapter } from '../helpers/gpu.js';
@@ -87,15 +87,15 @@ describe('every export compiles', () => {
 describe('every export within the contract, from one wgsl.functions module per width', () => {
   // Every exported function, with its parameters as a uniform, on the special inputs and the entry's
   // own (× the special dy), at every parameter set the kernels' suite runs: the same contract as the
-  // library's kernels, including the functions that make their host constants in WGSL (elu, selu and
-  // hardSigmoid backward).
+  // library's kernels, including the functions that make their host constants in WGSL (elu and selu
+  // backward) and hardSigmoid's, which takes them from wgsl.args.
   test.each(WIDTHS)('width %i', async (width) => {
     const requests = ELEMENTWISE_NAMES.flatMap((name) => MODES.map((mode) => ({ name, mode, width })));
     const { code, entries } = wgsl.functions(requests);
     const T = typeOf(width);
     const cases = entries.map((e, i) => `    case ${i}u: { y[i] = ${call(e, 'x[i]', 'dy[i]', e.params.map((_, k) => `u.p${k}`))}; }`);
     const pipeline = await pipelineOf(`${code}
-struct Case { which: u32, n: u32, p0: f32, p1: f32 }
+struct Case { which: u32, n: u32, p0: f32, p1: f32, p2: f32 }
 @group(0) @binding(0) var<uniform> u: Case;
 @group(0) @binding(1) var<storage, read> x: array<${T}>;
 @group(0) @binding(2) var<storage, read> dy: array<${T}>;
@@ -116,11 +116,10 @@ ${cases.join('\n')}
       for (const mode of MODES) {
         const which = entries.findIndex((e) => e.name === name && e.mode === mode);
         for (const params of paramSets(ELEMENTWISE[name])) {
-          const p = resolveParams(name, params);
-          const u = new DataView(new ArrayBuffer(16));
+          const u = new DataView(new ArrayBuffer(32));
           u.setUint32(0, which, true);
           u.setUint32(4, width === 4 ? Math.ceil(x.length / 4) : x.length, true);
-          entries[which]!.params.forEach((q, k) => u.setFloat32(8 + 4 * k, p[q.name]!, true));
+          wgsl.args(name, mode, params).forEach((v, k) => u.setFloat32(8 + 4 * k, v, true));
           const [y] = await dispatch(pipeline, [uniformBuffer(u.buffer), bx, bdy, by], x.length, [by]);
           const r = checkElementwise(name, mode, params, x, dy, y!.subarray(0, x.length));
           expect(r.failures, `${name} ${mode} ${JSON.stringify(params)} width ${width}`).toEqual([]);

@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { ELEMENTWISE, ELEMENTWISE_NAMES, type Mode } from '../../src/activations/table.js';
 import { wgsl } from '../../src/index.js';
-import { parseDeclarations } from '../../src/wgsl.js';
+import { parseDeclarations } from '../../src/wgsl-export.js';
 
 const MODES: readonly Mode[] = ['forward', 'derivative', 'backward'];
 const declared = (code: string) => parseDeclarations(code).map((d) => d.name);
@@ -25,23 +25,40 @@ describe('wgsl.function', () => {
     }
   });
 
-  test('the entry\'s signature and params: z (and dy for backward), then the parameters in table order with their f32 defaults', () => {
-    const hs = wgsl.function('hardSigmoid', 'backward', { width: 1 });
-    expect(hs.entry).toBe('act_hardSigmoid_backward_f32');
-    expect(hs.params).toEqual([{ name: 'alpha', default: Math.fround(1 / 6) }, { name: 'beta', default: 0.5 }]);
-    expect(hs.code).toContain('fn act_hardSigmoid_backward_f32(z: f32, dy: f32, alpha: f32, beta: f32) -> f32 {');
+  test('the entry\'s signature and params: z (and dy for backward), then the arguments in order with their f32 defaults', () => {
+    const leaky = wgsl.function('leakyRelu', 'backward', { width: 1 });
+    expect(leaky.entry).toBe('act_leakyRelu_backward_f32');
+    expect(leaky.params).toEqual([{ name: 'alpha', default: Math.fround(0.01) }]);
+    expect(leaky.code).toContain('fn act_leakyRelu_backward_f32(z: f32, dy: f32, alpha: f32) -> f32 {');
+    expect(wgsl.function('hardSigmoid', 'forward').params.map((p) => p.name)).toEqual(['alpha', 'beta']);
     const elu = wgsl.function('elu', 'derivative');
     expect(elu.code).toContain('fn act_elu_derivative_vec4(z: vec4<f32>, alpha: f32) -> vec4<f32> {');
     expect(wgsl.function('gelu', 'forward').params).toEqual([]);
   });
 
-  test('the modes with host constants export the table\'s fromParams function, which takes the parameters', () => {
+  test('modes with host constants: elu and selu make them in WGSL from the parameters; hardSigmoid takes them, from wgsl.args', () => {
     const withConstants = ELEMENTWISE_NAMES.filter((n) => ELEMENTWISE[n].hostConstants);
     expect(withConstants).toEqual(['elu', 'selu', 'hardSigmoid']);
-    for (const name of withConstants) {
+    for (const name of ['elu', 'selu'] as const) {
       const fn = ELEMENTWISE[name].wgsl.fromParams!.backward!;
       expect(wgsl.function(name, 'backward').code).toContain(`return act_${fn}(`);
+      expect(wgsl.function(name, 'backward').params).toEqual(wgsl.function(name, 'forward').params);
     }
+    const hs = wgsl.function('hardSigmoid', 'derivative');
+    expect(hs.params.map((p) => p.name)).toEqual(['alpha', 'z_below', 'z_above']);
+    // The default slope 1/6·z + 1/2 is inside (0, 1) for z in (−3, 3): the neighbours outside are the f32 at or past ±3.
+    expect(hs.params.map((p) => p.default)).toEqual(wgsl.args('hardSigmoid', 'derivative'));
+    const [alpha, below, above] = wgsl.args('hardSigmoid', 'backward', { alpha: 0.2, beta: 0.5 });
+    expect(alpha).toBe(Math.fround(0.2));
+    expect(Math.fround(0.2) * below! + 0.5).toBeLessThanOrEqual(0);
+    expect(Math.fround(0.2) * above! + 0.5).toBeGreaterThanOrEqual(1);
+  });
+
+  test('wgsl.args checks the parameters as the library\'s calls do, and rounds them to f32', () => {
+    expect(wgsl.args('elu', 'forward', { alpha: 0.1 })).toEqual([Math.fround(0.1)]);
+    expect(wgsl.args('linear', 'backward')).toEqual([1]);
+    expect(() => wgsl.args('elu', 'forward', { alpha: -1 })).toThrow(/parameter alpha = -1 is invalid/);
+    expect(() => wgsl.args('softmax' as 'gelu', 'forward')).toThrow(/is a reduction over a row/);
   });
 
   test('softmax and logSoftmax: a clear error, not a function', () => {

@@ -7,7 +7,7 @@
 import activationsWgsl from '../shaders/activations.wgsl?raw';
 import mathWgsl from '../shaders/math.wgsl?raw';
 import specialWgsl from '../shaders/special.wgsl?raw';
-import { lookupActivation, type ElementwiseActivation, type ElementwiseName, type Mode } from './activations/table.js';
+import { lookupActivation, resolveParams, type ElementwiseActivation, type ElementwiseName, type HostConstant, type Mode } from './activations/table.js';
 
 /** f32 (`width: 1`) or vec4<f32> (`width: 4`): the type of z, dy and the result. */
 export type WgslWidth = 1 | 4;
@@ -19,10 +19,13 @@ export interface WgslOptions {
   readonly width?: WgslWidth;
 }
 
-/** A parameter of an exported function, in argument order after z (and dy). */
+/**
+ * An argument of an exported function after z (and dy), in order: a parameter of the activation
+ * (hardSigmoid's derivative and backward: the constants wgsl.args makes from the parameters).
+ */
 export interface WgslParam {
   readonly name: string;
-  /** The table's default, rounded to f32. */
+  /** Its f32 value at the table's default parameters. */
   readonly default: number;
 }
 
@@ -146,13 +149,22 @@ function checkRequest(r: WgslRequest, caller: string): { act: ElementwiseActivat
   return { act, name: r.name, mode: r.mode, width };
 }
 
-/** The WGSL function of the table that computes `mode` from z (and dy) and the parameters in table order. */
-function tableFunction(act: ElementwiseActivation, name: string, mode: Mode): string {
+/**
+ * The WGSL function of the table that computes `mode` from z (and dy), and its arguments after them
+ * with how each is made from the parameters: the parameters themselves in table order, or, for a
+ * mode whose table function takes host constants and has no `fromParams` form, those constants.
+ */
+function tableFunction(act: ElementwiseActivation, name: string, mode: Mode): { fn: string; args: readonly (readonly [string, HostConstant])[] } {
   const key = mode === 'forward' ? 'forward' : 'backward';
+  const params = Object.keys(act.params).map((p) => [p, { type: 'f32', value: (q: Readonly<Record<string, number>>) => q[p]! }] as const);
   const fromParams = act.wgsl.fromParams?.[key];
-  if (fromParams) return fromParams;
-  if (act.hostConstants?.[key]) throw new Error(`wgsl: ${name} ${key} takes host constants and its table entry names no wgsl.fromParams.${key}`);
-  return act.wgsl[key];
+  if (fromParams) return { fn: fromParams, args: params };
+  const constants = act.hostConstants?.[key];
+  if (!constants) return { fn: act.wgsl[key], args: params };
+  const args = Object.entries(constants);
+  const int = args.find(([, c]) => c.type !== 'f32');
+  if (int) throw new Error(`wgsl: ${name} ${key} takes the ${int[1].type} host constant ${int[0]}; give it a wgsl.fromParams.${key}`);
+  return { fn: act.wgsl[key], args };
 }
 
 /**
@@ -175,8 +187,9 @@ export function wgslFunctions(requests: readonly WgslRequest[], options: { reado
     const T = width === 4 ? 'vec4<f32>' : 'f32';
     const entry = `${prefix}${name}_${mode}_${width === 4 ? 'vec4' : 'f32'}`;
     if (wrappers.has(entry)) continue;
-    const params = Object.entries(act.params).map(([p, spec]) => ({ name: p, default: Math.fround(spec.default) }));
-    const fn = tableFunction(act, name, mode);
+    const { fn, args: made } = tableFunction(act, name, mode);
+    const defaults = resolveParams(name, {});
+    const params = made.map(([p, c]) => ({ name: p, default: Math.fround(c.value(defaults)) }));
     if (!byName.has(fn)) throw new Error(`wgsl: ${name}'s WGSL function ${fn} is not in the shaders`);
     const lift = (v: string) => (width === 4 ? v : `vec4(${v})`);
     const dy = mode === 'backward' ? [lift('dy')] : mode === 'derivative' ? ['vec4(1.0)'] : [];
@@ -202,7 +215,7 @@ export function wgslFunctions(requests: readonly WgslRequest[], options: { reado
     needed.add(id);
     for (const u of d.uses) visit(u);
   };
-  for (const { entry } of wrappers.values()) visit(tableFunction(lookupActivation(entry.name, caller) as ElementwiseActivation, entry.name, entry.mode));
+  for (const { entry } of wrappers.values()) visit(tableFunction(lookupActivation(entry.name, caller) as ElementwiseActivation, entry.name, entry.mode).fn);
   const body = declarations.filter((d) => needed.has(d.name)).flatMap((d) => [...renamed(d.lines, names, prefix), '']);
   const text = [
     `// webgpu-activations: ${[...wrappers.keys()].join(', ')}. Every module-scope name starts with "${prefix}".`,
@@ -219,5 +232,17 @@ export function wgslFunction(name: ElementwiseName, mode: Mode, options: WgslOpt
   return { ...entries[0]!, code: text };
 }
 
-/** `wgsl.function(name, mode, { prefix, width })` and `wgsl.functions(requests, { prefix })`. */
-export const wgsl = { function: wgslFunction, functions: wgslFunctions } as const;
+/**
+ * The values to pass after z (and dy) to the exported function of (name, mode), in `params` order,
+ * for these parameters (checked and rounded to f32 as the library's calls do; defaults filled in).
+ * They are the parameters themselves, except for hardSigmoid's derivative and backward, whose
+ * arguments are (alpha, z_below, z_above): the slope's ends, found on the host exactly.
+ */
+export function wgslArgs(name: ElementwiseName, mode: Mode, params: object = {}): number[] {
+  const { act } = checkRequest({ name, mode }, 'wgsl.args');
+  const p = resolveParams(name, params);
+  return tableFunction(act, name, mode).args.map(([, c]) => Math.fround(c.value(p)));
+}
+
+/** `wgsl.function(name, mode, { prefix, width })`, `wgsl.functions(requests, { prefix })` and `wgsl.args(name, mode, params)`. */
+export const wgsl = { function: wgslFunction, functions: wgslFunctions, args: wgslArgs } as const;
