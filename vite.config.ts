@@ -41,9 +41,13 @@ export default defineConfig(async () => ({
       },
       {
         resolve: resolveAsPublished,
+        // Bundled before the run: found on the fly, they would reload the page under a running test.
+        optimizeDeps: { include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', 'onnxruntime-web/webgpu'] },
         test: {
           name: 'gpu',
           ...gpuSuite,
+          // The interop tests need tfjs's and ONNX Runtime's browser builds: Chromium only.
+          include: [...gpuSuite.include, 'test/interop/**/*.test.ts'],
           provide: { loopIterations: 10_000 },
           setupFiles: ['test/setup/uncaptured-errors.ts'],
           browser: {

@@ -13,7 +13,7 @@ export function replaceSection(text, name, body) {
 }
 
 /** The examples of docs/examples/ that the README shows whole, and the tests run. */
-export const EXAMPLES = ['fuse'];
+export const EXAMPLES = ['fuse', 'interop-tfjs', 'interop-ort'];
 
 /** An example's section: the file, verbatim, as a TypeScript block. */
 export function exampleSection(root, name) {
