@@ -110,11 +110,9 @@ export function parseDeclarations(source: string): Declaration[] {
   return out;
 }
 
+/** The declarations of the three function libraries, parsed on first use (importing stays free of work). */
 let library: Declaration[] | undefined;
-const declarationsOf = (source: string | undefined): Declaration[] => {
-  library ??= [mathWgsl, specialWgsl, activationsWgsl].flatMap(parseDeclarations);
-  return source ? [...library, ...parseDeclarations(source)] : library;
-};
+const libraryDeclarations = (): Declaration[] => (library ??= [mathWgsl, specialWgsl, activationsWgsl].flatMap(parseDeclarations));
 
 /** Every module-scope name in `lines`' code gets the prefix; member accesses (`.m`) and comments do not. */
 function renamed(lines: readonly string[], names: ReadonlySet<string>, prefix: string): string[] {
@@ -178,15 +176,16 @@ export function wgslFunctions(requests: readonly WgslRequest[], options: { reado
   if (!Array.isArray(requests)) throw new TypeError(`${caller}: requests must be an array of { name, mode, width }`);
   const checked = requests.map((r) => checkRequest(r, caller));
   const sources = [...new Set(checked.map((c) => c.act.wgsl.source))].filter((s) => s !== undefined);
-  const declarations = [...declarationsOf(undefined), ...sources.flatMap(parseDeclarations)];
+  const declarations = [...libraryDeclarations(), ...sources.flatMap(parseDeclarations)];
   const byName = new Map(declarations.map((d) => [d.name, d]));
   const names = new Set(byName.keys());
 
-  const wrappers = new Map<string, { entry: WgslEntry; lines: string[] }>();
+  const wrappers = new Map<string, { entry: WgslEntry; fn: string; lines: string[] }>();
   for (const { act, name, mode, width } of checked) {
     const T = width === 4 ? 'vec4<f32>' : 'f32';
     const entry = `${prefix}${name}_${mode}_${width === 4 ? 'vec4' : 'f32'}`;
     if (wrappers.has(entry)) continue;
+    if (names.has(entry.slice(prefix.length))) throw new Error(`wgsl: the entry ${entry} would collide with the shaders' ${entry.slice(prefix.length)}`);
     const { fn, args: made } = tableFunction(act, name, mode);
     const defaults = resolveParams(name, {});
     const params = made.map(([p, c]) => ({ name: p, default: Math.fround(c.value(defaults)) }));
@@ -198,6 +197,7 @@ export function wgslFunctions(requests: readonly WgslRequest[], options: { reado
     const what = mode === 'forward' ? 'f(z)' : mode === 'derivative' ? "f'(z)" : "dy·f'(z)";
     wrappers.set(entry, {
       entry: { name, mode, width, entry, params },
+      fn,
       lines: [
         `// ${name} ${mode}: ${what}, within the contract of webgpu-activations' table.`,
         `fn ${entry}(${signature}) -> ${T} {`,
@@ -215,7 +215,7 @@ export function wgslFunctions(requests: readonly WgslRequest[], options: { reado
     needed.add(id);
     for (const u of d.uses) visit(u);
   };
-  for (const { entry } of wrappers.values()) visit(tableFunction(lookupActivation(entry.name, caller) as ElementwiseActivation, entry.name, entry.mode).fn);
+  for (const { fn } of wrappers.values()) visit(fn);
   const body = declarations.filter((d) => needed.has(d.name)).flatMap((d) => [...renamed(d.lines, names, prefix), '']);
   const text = [
     `// webgpu-activations: ${[...wrappers.keys()].join(', ')}. Every module-scope name starts with "${prefix}".`,
