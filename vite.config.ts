@@ -18,6 +18,9 @@ const gpuSuite = {
   execArgv: ['--expose-gc'],
 };
 
+// docs/examples import the package by its published name, as a user's code does; here that is src/.
+const resolveAsPublished = { alias: { 'webgpu-activations': resolve(import.meta.dirname, 'src/index.ts') } };
+
 export default defineConfig(async () => ({
   // `npm run build`: the library as one ESM file with the WGSL inlined (imported with ?raw).
   build: {
@@ -29,6 +32,7 @@ export default defineConfig(async () => ({
   test: {
     projects: [
       {
+        resolve: resolveAsPublished,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
@@ -36,9 +40,14 @@ export default defineConfig(async () => ({
         },
       },
       {
+        resolve: resolveAsPublished,
+        // Bundled before the run: found on the fly, they would reload the page under a running test.
+        optimizeDeps: { include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', 'onnxruntime-web/webgpu'] },
         test: {
           name: 'gpu',
           ...gpuSuite,
+          // The interop tests need tfjs's and ONNX Runtime's browser builds: Chromium only.
+          include: [...gpuSuite.include, 'test/interop/**/*.test.ts'],
           provide: { loopIterations: 10_000 },
           setupFiles: ['test/setup/uncaptured-errors.ts'],
           browser: {
@@ -55,6 +64,7 @@ export default defineConfig(async () => ({
       },
       // Node + Dawn (the webgpu package): `node scripts/stacks.mjs node --vitest run --project gpu-node`.
       {
+        resolve: resolveAsPublished,
         test: {
           name: 'gpu-node',
           ...gpuSuite,
@@ -65,6 +75,7 @@ export default defineConfig(async () => ({
       },
       // Deno's built-in WebGPU, vitest itself running in Deno: `node scripts/stacks.mjs deno --vitest run --project gpu-deno`.
       {
+        resolve: resolveAsPublished,
         test: {
           name: 'gpu-deno',
           ...gpuSuite,

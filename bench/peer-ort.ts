@@ -1,15 +1,9 @@
 // The ONNX Runtime Web peer: a one-node model per op and shape, on the WebGPU execution provider,
 // given the benchmark's own GPUDevice, with GPU-resident input and a preallocated GPU-resident output.
-import * as ort from 'onnxruntime-web/webgpu';
-import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import type { BenchCase } from './cases.js';
 import { afterPendingSubmits, type Contender } from './measure.js';
 import { singleOpModel, type SingleOpModel } from './onnx-model.js';
-
-// The page is not cross-origin isolated, so ORT could not start worker threads anyway; say so up front.
-ort.env.wasm.numThreads = 1;
-// Vite serves the .wasm at its own URL; the JavaScript glue is embedded in the bundle.
-ort.env.wasm.wasmPaths = { wasm: wasmUrl };
+import { ort } from './ort-setup.js';
 
 export const ortVersion = ort.env.versions.web ?? 'unknown';
 

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
 import { accuracySection, measuredMaxima, readAccuracy } from '../bench/accuracy-report.mjs';
-import { replaceSection } from './readme.mjs';
+import { EXAMPLES, exampleSection, replaceSection } from './readme.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Vite loads the TypeScript (and the WGSL it imports) as the library's build would.
@@ -22,8 +22,9 @@ try {
   for (const [name, section] of Object.entries(README_SECTIONS)) text = replaceSection(text, name, section((op) => measuredMaxima(results, op)));
   // The side-by-side table of `npm run accuracy`, from the same results.
   text = replaceSection(text, 'accuracy', accuracySection(results));
+  for (const name of EXAMPLES) text = replaceSection(text, `example:${name}`, exampleSection(root, name));
   writeFileSync(path, text);
-  console.log(`README.md: rewrote ${Object.keys(README_SECTIONS).join(', ')}, accuracy`);
+  console.log(`README.md: rewrote ${Object.keys(README_SECTIONS).join(', ')}, accuracy, ${EXAMPLES.map((e) => `example:${e}`).join(', ')}`);
 } finally {
   await server.close();
 }

@@ -55,16 +55,16 @@ fn backward_scale(cold: vec4<bool>, a: vec4<f32>) -> vec4<f32> {
   return select(select(vec4(1.0), vec4(COLD_SCALE), cold), vec4(0.0), bitcast<vec4<u32>>(a) == vec4(0xff800000u));
 }
 
-// e^a (a <= 0) for sigmoid's and tanh's g, moved up COLD_SHIFT binades where a < COLD_ARG, and the
+// e^(a + carry) (a <= 0; carry: a's known rounding error, or 0) for the backward kernels' g, moved up COLD_SHIFT binades where a < COLD_ARG, and the
 // last factor that scales the result back.
 struct BackwardExp {
   h: vec4<f32>,
   scale: vec4<f32>,
 }
 
-fn backward_exp(a: vec4<f32>) -> BackwardExp {
+fn backward_exp(a: vec4<f32>, carry: vec4<f32>) -> BackwardExp {
   let cold = a < vec4(COLD_ARG);
-  let h = split_value(exp_split(a, COLD_FLOOR), select(vec4(0), vec4(COLD_SHIFT), cold));
+  let h = split_value(exp_split_carry(a, carry, COLD_FLOOR), select(vec4(0), vec4(COLD_SHIFT), cold));
   return BackwardExp(h, backward_scale(cold, a));
 }
 
@@ -80,6 +80,34 @@ fn elu_backward(z: vec4<f32>, dy: vec4<f32>, sqrt_alpha_m: f32, shift: i32, cold
   return select(((dy * g) * g) * backward_scale(cold, z), dy, pos);
 }
 
+// The host constants of a backward dy·c·eᶻ (elu: c = α; selu: c = λα), made in WGSL from c for the
+// functions that take the parameters themselves (the WGSL export, src/wgsl-export.ts; the library's kernels
+// get them from the host once per call). √c is WGSL's sqrt (up to ~3 ULP off, which g² would double)
+// corrected by one Newton step with the exact residual c − s² (two_product; c − hi is exact,
+// Sterbenz), so that m is √c's mantissa rounded as the host rounds it, up to the last ULP. cold_z and
+// floor have slack for WGSL's log (see expHalfBackward in src/activations/table.ts).
+struct ExpHalfConstants {
+  sqrt_m: f32,
+  shift: i32,
+  cold_z: f32,
+  floor: f32,
+}
+
+fn exp_half_constants(c: f32) -> ExpHalfConstants {
+  let s0 = sqrt(c);
+  let sq = two_product(vec4(s0), vec4(s0));
+  let s = s0 + ((c - sq.hi.x) - sq.lo.x) / (s0 + s0);
+  let f = frexp(s);
+  let e = f.exp - 1;
+  return ExpHalfConstants(f.fract * 2.0, e, -44.3614196 - log(c) - 0.01, f32(-157 - e) * 0.693147181);
+}
+
+// elu_backward taking α itself.
+fn elu_backward_params(z: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
+  let k = exp_half_constants(alpha);
+  return elu_backward(z, dy, k.sqrt_m, k.shift, k.shift + COLD_SHIFT, k.cold_z, k.floor);
+}
+
 fn sigmoid_forward(z: vec4<f32>) -> vec4<f32> {
   // e = e^-|z| <= 1 never overflows; each sign gets the form without cancellation.
   let e = exp_nonpositive(-abs(z));
@@ -90,7 +118,7 @@ fn sigmoid_forward(z: vec4<f32>) -> vec4<f32> {
 // σ'(z) = e/(1 + e)² with e = e^-|z| = h², h = e^(-|z|/2): g = h/(1 + e). In the cold region h·2^32 is
 // below 2^-12, so h² is below half an ULP of 1 and 1 + h² is 1, as 1 + e is.
 fn sigmoid_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  let e = backward_exp(-0.5 * abs(z));
+  let e = backward_exp(-0.5 * abs(z), vec4(0.0));
   let g = e.h / (1.0 + e.h * e.h);
   return ((dy * g) * g) * e.scale;
 }
@@ -104,7 +132,7 @@ fn tanh_forward(z: vec4<f32>) -> vec4<f32> {
 
 // tanh'(z) = 4e/(1 + e)² with e = e^-2|z| = h², h = e^-|z|: g = 2h/(1 + e), cold as for sigmoid.
 fn tanh_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  let e = backward_exp(-abs(z));
+  let e = backward_exp(-abs(z), vec4(0.0));
   let g = (e.h + e.h) / (1.0 + e.h * e.h);
   return ((dy * g) * g) * e.scale;
 }
@@ -132,31 +160,33 @@ fn elu_backward_from_output(y: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32
 // ---- The activations of issue 11 (their special functions are in special.wgsl) ----
 
 // gelu(z) = z·Φ(z). Near 0, Φ = ½ + the Taylor series of normal_cdf_center; beyond |z| = 0.8,
-// Φ(−|z|) = e^(−z²/2)·R(|z|)/√(2π) with the split exp of exp_neg_half_square and the Mills ratio R, so
-// for z < 0 gelu = −|z|·R·e^(−z²/2)/√(2π) keeps its relative accuracy down to the subnormals.
+// Φ(−|z|) = e^(−z²/2)·R(|z|)/√(2π) with the Mills ratio R, so for z < 0 gelu = −|z|·R·e^(−z²/2)/√(2π)
+// keeps its relative accuracy until the result itself leaves the normal range. The exp sees |z|
+// itself (0 at ±∞); R and the factors see |z| clamped to 40, where every tail is flat.
 fn gelu_forward(z: vec4<f32>) -> vec4<f32> {
+  let s = neg_half_square(abs(z));
+  let e = exp_nonpositive_carry(s.hi, s.lo);
   let a = select(abs(z), vec4(40.0), abs(z) > vec4(40.0));
-  let ep = exp_neg_half_square(a);
-  let r = mills_ratio(a);
+  let rc = mills_ratio(a) * INV_SQRT_2PI;
   let central = z * (0.5 + normal_cdf_center(z));
-  let neg = scale_parts(-a * r * INV_SQRT_2PI * ep.m, ep.e);
-  let pos = z * (1.0 - scale2(ep.m * r * INV_SQRT_2PI, ep.e));
-  return keep_nan(select(select(pos, neg, z < vec4(0.0)), central, a < vec4(0.8)), z, z);
+  let tail = select(z * (1.0 - rc * e), -(a * rc) * e, z < vec4(0.0));
+  return select(tail, central, a < vec4(0.8));
 }
 
-// gelu'(z) = Φ(z) + z·φ(z); in the tails φ(|z|)·(R − |z|) for z < 0 (no cancellation: R < 1/|z|)
-// and 1 + φ(|z|)·(|z| − R) for z > 0. Near z = −0.75 the two terms cancel (see the table's bound).
+// gelu'(z) = Φ(z) + z·φ(z); in the tails φ(|z|)·(R − |z|) for z < 0 (no cancellation: R < 1/|z|),
+// as the backward kernels' chain of products with g = e^(−z²/4), and 1 + φ(|z|)·(|z| − R) for z > 0.
+// Near z = −0.75 the two terms cancel (see the table's bound). The exp sees |z| clamped to 40 at
+// finite z, so that f' is tiny but not 0 (∞·f' is ∞), and ∞ at z = ±∞, where f' is 0 (∞·f' is NaN).
 fn gelu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   let a = select(abs(z), vec4(40.0), abs(z) > vec4(40.0));
-  var ep = exp_neg_half_square(a);
-  // Exactly 0 at -∞ (so that ∞·f' is NaN there), tiny but nonzero at every finite z.
-  ep.m = select(ep.m, vec4(0.0), is_inf(z));
+  let s = neg_half_square(select(a, abs(z), is_inf(z)));
+  let b = backward_exp(0.5 * s.hi, 0.5 * s.lo);
+  let phi = backward_exp_full(b) * INV_SQRT_2PI;
   let r = mills_ratio(a);
-  let phi = exp_accurate(-0.5 * z * z) * INV_SQRT_2PI;
   let central = dy * ((0.5 + normal_cdf_center(z)) + z * phi);
-  let neg = mul_parts(dy, ep.m * (r - a) * INV_SQRT_2PI, ep.e);
-  let pos = dy * (1.0 + scale2(ep.m * INV_SQRT_2PI, ep.e) * (a - r));
-  return keep_nan(select(select(pos, neg, z < vec4(0.0)), central, a < vec4(0.8)), z, dy);
+  let neg = ((dy * b.h) * (b.h * ((r - a) * INV_SQRT_2PI))) * b.scale;
+  let pos = dy * (1.0 + phi * (a - r));
+  return select(select(pos, neg, z < vec4(0.0)), central, a < vec4(0.8));
 }
 
 // PyTorch's gelu(approximate='tanh'): ½·z·(1 + tanh u) = z·σ(2u), u = √(2/π)·(z + 0.044715·z³), so
@@ -182,7 +212,7 @@ fn gelu_tanh_w(z: vec4<f32>) -> Diff {
 fn gelu_tanh_forward(z: vec4<f32>) -> vec4<f32> {
   let zf = clamp_all(z, 1000.0);
   let w = gelu_tanh_w(zf);
-  return keep_nan(x_sigmoid(z, zf, select(w.hi, z, is_inf(z)), w.lo), z, z);
+  return x_sigmoid(z, zf, select(w.hi, z, is_inf(z)), w.lo);
 }
 
 // d/dz z·σ(w) = σ(w)·(1 + v·(1 − σ(w))) with v = z·w'(z) = z·(K0 + 3·K1·z²).
@@ -190,7 +220,7 @@ fn gelu_tanh_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   let zf = clamp_all(z, 1000.0);
   let w = gelu_tanh_w(zf);
   let v = zf * (GELU_TANH_K0 + 0.214064449 * zf * zf);
-  return keep_nan(sigmoid_slope_backward(select(w.hi, z, is_inf(z)), w.lo, v, dy), z, dy);
+  return sigmoid_slope_backward(select(w.hi, z, is_inf(z)), w.lo, v, dy);
 }
 
 // quickGelu(z) = z·σ(1.702·z) (CLIP's), and its derivative σ(t)·(1 + t·(1 − σ(t))) at t = 1.702·z;
@@ -206,42 +236,38 @@ fn quick_gelu_t(zf: vec4<f32>) -> Diff {
 fn quick_gelu_forward(z: vec4<f32>) -> vec4<f32> {
   let zf = clamp_all(z, 1000.0);
   let t = quick_gelu_t(zf);
-  return keep_nan(x_sigmoid(z, zf, select(t.hi, z, is_inf(z)), t.lo), z, z);
+  return x_sigmoid(z, zf, select(t.hi, z, is_inf(z)), t.lo);
 }
 
 fn quick_gelu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   let t = quick_gelu_t(clamp_all(z, 1000.0));
-  return keep_nan(sigmoid_slope_backward(select(t.hi, z, is_inf(z)), t.lo, t.hi, dy), z, dy);
+  return sigmoid_slope_backward(select(t.hi, z, is_inf(z)), t.lo, t.hi, dy);
 }
 
 // silu(z) = z·σ(z); silu'(z) = σ(z)·(1 + z·(1 − σ(z))).
 fn silu_forward(z: vec4<f32>) -> vec4<f32> {
-  return keep_nan(x_sigmoid(z, clamp_all(z, 1000.0), z, vec4(0.0)), z, z);
+  return x_sigmoid(z, clamp_all(z, 1000.0), z, vec4(0.0));
 }
 
 fn silu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  return keep_nan(sigmoid_slope_backward(z, vec4(0.0), clamp_all(z, 1000.0), dy), z, dy);
+  return sigmoid_slope_backward(z, vec4(0.0), clamp_all(z, 1000.0), dy);
 }
 
 // softplus(z) = ln(1 + e^t)/β, t = β·z, for every z (no threshold): z + log1p(e^−t)/β for t > 0, and
-// log1p(e^t)/β for t <= 0, which is e^t/β in parts below t = −20 (log1p(e) = e to f32 precision).
-// t is clamped for finite z (β·z may overflow) but stays ±∞ at z = ±∞.
+// log1p(e^t)/β for t <= 0, which is e^t/β = (h/β)·h, h = e^(t/2), below t = −20 (log1p(e) = e to f32
+// precision), right where e^t alone is below the normal range and β < 1. t is clamped for finite z
+// (β·z may overflow) but stays ±∞ at z = ±∞.
 fn softplus_forward(z: vec4<f32>, beta: f32) -> vec4<f32> {
   let t = select(clamp_all(beta * z, 1e4), z, is_inf(z));
-  let ep = exp_parts(-abs(t));
-  let e = scale2(ep.m, ep.e);
-  let l = log1p_unit(e) / beta;
-  let neg = select(l, scale_parts(ep.m / beta, ep.e), t < vec4(-20.0));
-  return keep_nan(select(neg, z + l, t > vec4(0.0)), z, z);
+  let h = exp_nonpositive(-0.5 * abs(t));
+  let l = log1p_unit(h * h) / beta;
+  let neg = select(l, (h / beta) * h, t < vec4(-20.0));
+  return select(neg, z + l, t > vec4(0.0));
 }
 
-// softplus'(z) = σ(β·z): 1/(1 + e) for t >= 0, e/(1 + e) with e's exponent apart for t < 0.
+// softplus'(z) = σ(β·z).
 fn softplus_backward(z: vec4<f32>, dy: vec4<f32>, beta: f32) -> vec4<f32> {
-  let t = select(clamp_all(beta * z, 1e4), z, is_inf(z));
-  let ep = exp_parts(-abs(t));
-  let e = scale2(ep.m, ep.e);
-  let neg = mul_parts(dy, ep.m / (1.0 + e), ep.e);
-  return keep_nan(select(neg, dy * (1.0 / (1.0 + e)), t >= vec4(0.0)), z, dy);
+  return sigmoid_product(dy, select(clamp_all(beta * z, 1e4), z, is_inf(z)));
 }
 
 // From the saved y = softplus(z) >= 0: σ(βz) = 1 − e^(−βy) = −expm1(−βy), with no cancellation.
@@ -250,30 +276,30 @@ fn softplus_backward_from_output(y: vec4<f32>, dy: vec4<f32>, beta: f32) -> vec4
   return keep_nan(dy * -expm1_nonpositive(a), y, dy);
 }
 
-// mish(z) = z·tanh(softplus(z)). With e = e^−|z|, tanh(ln(1 + eᶻ)) is n/(n + 2), n = e(e + 2), for
-// z <= 0 and (1 + 2e)/(1 + 2e + 2e²) for z > 0: no cancellation, and e's exponent apart in the tail.
+// mish(z) = z·tanh(softplus(z)). With e = e^−|z| = h², tanh(ln(1 + eᶻ)) is n/(n + 2), n = e(e + 2),
+// for z <= 0 and (1 + 2e)/(1 + 2e + 2e²) for z > 0: no cancellation, and z·e = (z·h)·h in the tail.
 fn mish_forward(z: vec4<f32>) -> vec4<f32> {
   let zf = clamp_all(z, 1000.0);
-  let ep = exp_parts(-abs(zf));
-  let e = scale2(ep.m, ep.e);
-  let n = e * (e + 2.0);
-  let neg = scale_parts(zf * ep.m * (e + 2.0) / (n + 2.0), ep.e);
+  let h = exp_nonpositive(-0.5 * abs(zf));
+  let e = h * h;
+  let neg = ((zf * h) * h) * (e + 2.0) / (e * (e + 2.0) + 2.0);
   let pos = z * ((1.0 + 2.0 * e) / (1.0 + 2.0 * e + 2.0 * e * e));
-  return keep_nan(select(pos, neg, z <= vec4(0.0)), z, z);
+  return select(pos, neg, z <= vec4(0.0));
 }
 
 // mish'(z) = tanh(sp) + z·σ(z)·(1 − tanh²(sp)): e·((e + 2)(n + 2) + 4z(1 + e))/(n + 2)² for z <= 0
-// (the two terms cancel near z = −1.19: see the table's bound), and
-// ((1 + 2e)·D + 4z·e²·(1 + e))/D², D = 1 + 2e + 2e², for z > 0.
+// (the two terms cancel near z = −1.19: see the table's bound), as sigmoid_product's chain of
+// products, and ((1 + 2e)·D + 4z·e²·(1 + e))/D², D = 1 + 2e + 2e², for z > 0. The exp's argument is
+// −∞ at z = ±∞, where e is 0.
 fn mish_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   let zf = clamp_all(z, 1000.0);
-  let ep = exp_parts(-abs(select(zf, z, is_inf(z))));
-  let e = scale2(ep.m, ep.e);
-  let n = e * (e + 2.0);
-  let neg = mul_parts(dy, ep.m * ((e + 2.0) * (n + 2.0) + 4.0 * zf * (1.0 + e)) / ((n + 2.0) * (n + 2.0)), ep.e);
+  let b = backward_exp(-0.5 * abs(select(zf, z, is_inf(z))), vec4(0.0));
+  let e = backward_exp_full(b);
+  let m = e * (e + 2.0) + 2.0;
+  let neg = ((dy * b.h) * (b.h * (((e + 2.0) * m + 4.0 * zf * (1.0 + e)) / (m * m)))) * b.scale;
   let d = 1.0 + 2.0 * e + 2.0 * e * e;
   let pos = dy * (((1.0 + 2.0 * e) * d + 4.0 * zf * e * e * (1.0 + e)) / (d * d));
-  return keep_nan(select(pos, neg, z <= vec4(0.0)), z, dy);
+  return select(pos, neg, z <= vec4(0.0));
 }
 
 // selu: λ·z for z > 0, λα·(eᶻ − 1) on elu's expm1 path; λ and λα rounded to f32.
@@ -282,7 +308,7 @@ const SELU_LAMBDA_ALPHA: f32 = 1.75809932;
 
 fn selu_forward(z: vec4<f32>) -> vec4<f32> {
   let neg = SELU_LAMBDA_ALPHA * expm1_nonpositive(select(z, vec4(0.0), z > vec4(0.0)));
-  return keep_nan(select(neg, SELU_LAMBDA * z, z > vec4(0.0)), z, z);
+  return select(neg, SELU_LAMBDA * z, z > vec4(0.0));
 }
 
 // selu'(z) = λ for z > 0, λα·eᶻ for z <= 0 (λα at 0, as PyTorch): elu_backward with c = λα, whose
@@ -291,18 +317,25 @@ fn selu_backward(z: vec4<f32>, dy: vec4<f32>, sqrt_c_m: f32, shift: i32, cold_sh
   return select(elu_backward(z, dy, sqrt_c_m, shift, cold_shift, cold_z, floor), dy * SELU_LAMBDA, z > vec4(0.0));
 }
 
+// selu_backward with its constants made in WGSL (see exp_half_constants).
+fn selu_backward_params(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
+  let k = exp_half_constants(SELU_LAMBDA_ALPHA);
+  return selu_backward(z, dy, k.sqrt_m, k.shift, k.shift + COLD_SHIFT, k.cold_z, k.floor);
+}
+
 // celu(z) = z for z > 0, α·(e^(z/α) − 1) otherwise; z/α is clamped for finite z (it may overflow).
 // Where |z/α| < 2^-12 (z/α may even underflow, for a huge α) it is z·(1 + z/(2α)), to f32 precision.
 fn celu_forward(z: vec4<f32>, alpha: f32) -> vec4<f32> {
   let a = select(select(clamp_all(z / alpha, 1e4), z, is_inf(z)), vec4(0.0), z > vec4(0.0));
   let neg = select(alpha * expm1_nonpositive(a), z * (1.0 + 0.5 * a), abs(a) < vec4(0.000244140625));
-  return keep_nan(select(neg, z, z > vec4(0.0)), z, z);
+  return select(neg, z, z > vec4(0.0));
 }
 
+// celu'(z) = e^(z/α) for z <= 0, as (dy·g)·g with g = e^(z/2α) (see the backward kernels above).
 fn celu_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
   let a = select(select(clamp_all(z / alpha, 1e4), z, is_inf(z)), vec4(0.0), z > vec4(0.0));
-  let ez = exp_parts(a);
-  return keep_nan(select(mul_scaled(dy, ez.m, ez.e), dy, z > vec4(0.0)), z, dy);
+  let b = backward_exp(0.5 * a, vec4(0.0));
+  return select(((dy * b.h) * b.h) * b.scale, dy, z > vec4(0.0));
 }
 
 // relu6(z) = min(max(z, 0), 6); relu6' is 1 on (0, 6) only: 0 at both kinks, as PyTorch.
@@ -348,19 +381,14 @@ fn hard_swish_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
 // logSigmoid(z) = −softplus(−z): z − log1p(eᶻ) for z < 0; −log1p(e^−z) for z >= 0, which is −e^−z
 // past z = 20 (where log1p_unit's s = e/2 would be flushed before −e^−z leaves the normal range).
 fn log_sigmoid_forward(z: vec4<f32>) -> vec4<f32> {
-  let ep = exp_parts(-abs(z));
-  let e = scale2(ep.m, ep.e);
+  let e = exp_nonpositive(-abs(z));
   let l = log1p_unit(e);
-  let pos = select(-l, -e, z > vec4(20.0));
-  return keep_nan(select(z - l, pos, z >= vec4(0.0)), z, z);
+  return select(z - l, select(-l, -e, z > vec4(20.0)), z >= vec4(0.0));
 }
 
-// logSigmoid'(z) = σ(−z): e/(1 + e) with e = e^−z apart for z >= 0, 1/(1 + e) for z < 0.
+// logSigmoid'(z) = σ(−z).
 fn log_sigmoid_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  let ep = exp_parts(-abs(z));
-  let e = scale2(ep.m, ep.e);
-  let pos = mul_parts(dy, ep.m / (1.0 + e), ep.e);
-  return keep_nan(select(dy * (1.0 / (1.0 + e)), pos, z >= vec4(0.0)), z, dy);
+  return sigmoid_product(dy, -z);
 }
 
 // From the saved y = logSigmoid(z) <= 0: σ(−z) = 1 − e^y = −expm1(y), without cancellation.

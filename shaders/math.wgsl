@@ -97,11 +97,6 @@ fn exp_parts(x: vec4<f32>) -> ExpParts {
   return exp_parts_carry(x, vec4(0.0));
 }
 
-fn exp_accurate(x: vec4<f32>) -> vec4<f32> {
-  let p = exp_parts(x);
-  return scale2(p.m, p.e);
-}
-
 // ---- The lean exp of the elementwise kernels: arguments a <= 0 (or NaN) only ----
 //
 // e^a = 2^k · (1 + q), a = k·ln 2 + r, |r| <= ln2/2, q = e^r − 1. 2^k is built from the exponent
@@ -152,6 +147,11 @@ fn split_value(e: ExpSplit, shift: vec4<i32>) -> vec4<f32> {
 // e^a for a <= 0: 0 below the normal range, NaN for NaN.
 fn exp_nonpositive(a: vec4<f32>) -> vec4<f32> {
   return split_value(exp_split(a, EXP_FLOOR), vec4(0));
+}
+
+// e^(a + carry) for a <= 0, as exp_nonpositive: for an argument computed with a known rounding error.
+fn exp_nonpositive_carry(a: vec4<f32>, carry: vec4<f32>) -> vec4<f32> {
+  return split_value(exp_split_carry(a, carry, EXP_FLOOR), vec4(0));
 }
 
 // e^a − 1 for a <= 0 as (2^k − 1) + 2^k·q: at k = 0 it is q itself, so nothing cancels near 0; for

@@ -1,19 +1,12 @@
-// Special functions for the activations added with issue 11 (GELU, softplus, ...), built on the
-// exp of math.wgsl (exp_parts, exp_accurate, scale2, mul_scaled). Like math.wgsl, everything works
-// on vec4<f32> lanes and avoids the built-in exp, log, tanh and erf: on the software adapter these
-// stray near their edges (see math.wgsl), and WGSL allows log an absolute error of 2^-21 near 1,
-// which would destroy log1p's relative accuracy.
+// Special functions for the activations added with issue 11 (GELU, softplus, ...), built on the lean
+// exp of math.wgsl and the backward kernels' chain of products (activations.wgsl). Like math.wgsl,
+// everything works on vec4<f32> lanes and avoids the built-in exp, log, tanh and erf: on the software
+// adapter these stray near their edges (see math.wgsl), and WGSL allows log an absolute error of
+// 2^-21 near 1, which would destroy log1p's relative accuracy.
 //
 // Polynomial coefficients were fitted for this library (Chebyshev least squares in float64 against
 // SciPy's erfcx and NumPy's arctanh, then rounded to f32, with the error checked in f32 Horner form);
 // the fit errors are stated beside each.
-
-// q · 2^e with one rounding, for any finite q: frexp folds q's own exponent into e, so that scale2
-// gets a mantissa in [0.5, 1) whatever the size of q.
-fn scale_parts(q: vec4<f32>, e: vec4<i32>) -> vec4<f32> {
-  let f = frexp(q);
-  return scale2(f.fract, e + f.exp);
-}
 
 // dy · (q · 2^e) with one rounding, for any finite q (mul_scaled wants |q| in [0.17, 1.42]).
 fn mul_parts(dy: vec4<f32>, q: vec4<f32>, e: vec4<i32>) -> vec4<f32> {
@@ -38,16 +31,13 @@ fn log1p_unit(x: vec4<f32>) -> vec4<f32> {
 
 const INV_SQRT_2PI: f32 = 0.398942280;
 
-// e^(-a²/2) as exp parts, for a = |z| <= 40, with an exact exp argument: a = hi + lo where hi keeps
-// 12 significant bits, so hi² is exact in f32 (24 bits) and a² - hi² = lo·(a + hi) is small. The
-// rounding of z² itself would cost up to z² ULP of the result (169 ULP at z = -13).
-fn exp_neg_half_square(a: vec4<f32>) -> ExpParts {
-  let hi = bitcast<vec4<f32>>(bitcast<vec4<u32>>(a) & vec4(0xfffff000u));
-  let lo = a - hi;
-  let big = exp_parts(-0.5 * (hi * hi));
-  // |lo·(a + hi)/2| < 2^-11·a² <= 0.79 for a <= 40.
-  let small = exp_accurate(-0.5 * lo * (a + hi));
-  return ExpParts(big.m * small, big.e);
+// −a²/2 as hi + lo, for the exp of the normal density: a = ah + al where ah keeps 12 significant bits,
+// so that ah² is exact in f32 (24 bits) and lo = −al·(a + ah)/2 is small; the rounding of a² itself
+// would cost up to a² ULP of the result (169 ULP at z = −13). Used as exp's argument and carry. Where
+// a is ∞, or a² overflows, hi is −∞ (so the exp is 0) and lo is not finite (exp drops it there).
+fn neg_half_square(a: vec4<f32>) -> Diff {
+  let ah = bitcast<vec4<f32>>(bitcast<vec4<u32>>(a) & vec4(0xfffff000u));
+  return Diff(-0.5 * (ah * ah), -0.5 * (a - ah) * (a + ah));
 }
 
 // The Mills ratio R(a) = Φ(−a)/φ(a) for a >= 0.8, so that Φ(−a) = ½·erfc(a/√2) = e^(−a²/2)·R(a)/√(2π)
@@ -82,35 +72,47 @@ fn two_product(a: vec4<f32>, b: vec4<f32>) -> Diff {
   return Diff(hi, (((ah * bh - hi) + ah * bl) + al * bh) + al * bl);
 }
 
-// e^-|w| as exp parts, where the exact w is w + w_lo (w_lo: the rounding error of the argument, from
-// two_product and the like): the error goes into exp as its carry, so an exp argument computed from
-// z (1.702·z, geluTanh's cubic) costs no more than one given exactly. Beyond |w| = 400 (where the
-// result is 0 or the argument clamped) and at w = ±∞ the carry is dropped.
-fn exp_neg_abs(w: vec4<f32>, w_lo: vec4<f32>) -> ExpParts {
-  let carry = select(select(w_lo, -w_lo, w >= vec4(0.0)), vec4(0.0), abs(w) > vec4(400.0));
-  return exp_parts_carry(-abs(w), carry);
+// e^(−|w|/2), where the exact argument is w + w_lo (w_lo: the rounding error of w, from two_product
+// and the like): the error goes into exp as its carry, so an exp argument computed from z (1.702·z,
+// geluTanh's cubic) costs no more than one given exactly. The half argument keeps h normal down to
+// w = −174, so that x·e^w = (x·h)·h is right where e^w alone is below the normal range.
+fn half_exp_neg_abs(w: vec4<f32>, w_lo: vec4<f32>) -> vec4<f32> {
+  return exp_nonpositive_carry(-0.5 * abs(w), 0.5 * select(w_lo, -w_lo, w >= vec4(0.0)));
 }
 
-// x·σ(w) for w of x's sign (silu: w = x; quickGelu: w = 1.702x; geluTanh: w = 2u), w + w_lo exact.
-// For w < 0 it is x·e/(1 + e), e = e^w = m·2^k kept apart so that x·e is right where e alone would be
-// subnormal; `xn` is x clamped (finite) for that branch, so that -∞ gives -0 rather than -∞·0.
+// x·σ(w) for w of x's sign (silu: w = x; quickGelu: w = 1.702x; geluTanh: w = 2u), w + w_lo exact:
+// x/(1 + e) for w >= 0 and x·e/(1 + e) for w < 0, e = e^−|w| = h². `xn` is x clamped (finite) for
+// the second form, so that −∞ gives −0 rather than −∞·0. NaN flows through the arithmetic.
 fn x_sigmoid(x: vec4<f32>, xn: vec4<f32>, w: vec4<f32>, w_lo: vec4<f32>) -> vec4<f32> {
-  let ep = exp_neg_abs(w, w_lo);
-  let e = scale2(ep.m, ep.e);
-  let neg = scale_parts(xn * ep.m / (1.0 + e), ep.e);
-  return select(x / (1.0 + e), neg, w < vec4(0.0));
+  let h = half_exp_neg_abs(w, w_lo);
+  return select(x, (xn * h) * h, w < vec4(0.0)) / (1.0 + h * h);
+}
+
+// e^−|w| (0 at w = ±∞) from the half-argument exp of the backward kernels, where it only joins a sum
+// with 1 or more: flushed in the cold region, where b.h carries e^(−|w|/2) 32 binades up.
+fn backward_exp_full(b: BackwardExp) -> vec4<f32> {
+  return (b.h * b.h) * b.scale;
+}
+
+// dy · σ(t) for any t: dy/(1 + e) for t >= 0, and e/(1 + e) as (dy·h)·(h/(1 + e)) with e = e^t = h²
+// for t < 0 (the backward kernels' chain of products, activations.wgsl): right where σ(t) alone is
+// below the normal range and dy is large. 0 at t = −∞ (∞·0 = NaN for an infinite dy), NaN for NaN.
+fn sigmoid_product(dy: vec4<f32>, t: vec4<f32>) -> vec4<f32> {
+  let b = backward_exp(-0.5 * abs(t), vec4(0.0));
+  let d = 1.0 + backward_exp_full(b);
+  return select(dy / d, ((dy * b.h) * (b.h / d)) * b.scale, t < vec4(0.0));
 }
 
 // dy · σ(w)·(1 + v·(1 − σ(w))): the derivative of x·σ(w(x)) with v = x·w'(x) (silu, quickGelu:
-// v = w; geluTanh: v = z·w'(z)). With e = e^-|w|: (1 + e + v·e)/(1 + e)² for w >= 0, and
-// e·((1 + v) + e)/(1 + e)² for w < 0, where 1 + v is exact near the zero crossing (v near -1.28,
-// Sterbenz) and e's exponent stays apart. v must be finite; w may be ±∞; w + w_lo is exact.
+// v = w; geluTanh: v = z·w'(z)). With e = e^−|w|: (1 + e + v·e)/(1 + e)² for w >= 0, and
+// e·((1 + v) + e)/(1 + e)² for w < 0, where 1 + v is exact near the zero crossing (v near −1.28,
+// Sterbenz), formed as sigmoid_product's chain. v must be finite; w may be ±∞; w + w_lo is exact.
 fn sigmoid_slope_backward(w: vec4<f32>, w_lo: vec4<f32>, v: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  let ep = exp_neg_abs(w, w_lo);
-  let e = scale2(ep.m, ep.e);
+  let b = backward_exp(-0.5 * abs(w), 0.5 * select(w_lo, -w_lo, w >= vec4(0.0)));
+  let e = backward_exp_full(b);
   let d = (1.0 + e) * (1.0 + e);
   let pos = dy * ((1.0 + e + v * e) / d);
-  let neg = mul_parts(dy, ep.m * ((1.0 + v) + e) / d, ep.e);
+  let neg = ((dy * b.h) * (b.h * (((1.0 + v) + e) / d))) * b.scale;
   return select(pos, neg, w < vec4(0.0));
 }
 

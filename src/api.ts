@@ -115,24 +115,24 @@ export class Activations {
    * an f16 GpuTensor) give f16 results, computed in f32 and rounded once to the nearest f16.
    */
   forward(name: ActivationName, x: Float32Array, params?: Params): Promise<Float32Array>;
-  forward(name: ActivationName, x: Float16Array, params?: Params): Promise<Float16Array>;
   forward<D extends Dtype>(name: ActivationName, x: GpuTensor<D>, options?: CallOptions): GpuTensor<D>;
+  forward(name: ActivationName, x: Float16Array, params?: Params): Promise<Float16Array>;
   forward(name: ActivationName, x: HostArray | GpuTensor, options?: CallOptions): Promise<HostArray> | GpuTensor {
     return this.call('forward', name, x, undefined, options);
   }
 
   /** f'(x), elementwise; for softmax and logSoftmax, each row's len×len Jacobian, rows in order. */
   derivative(name: ActivationName, x: Float32Array, params?: Params): Promise<Float32Array>;
-  derivative(name: ActivationName, x: Float16Array, params?: Params): Promise<Float16Array>;
   derivative<D extends Dtype>(name: ActivationName, x: GpuTensor<D>, options?: CallOptions): GpuTensor<D>;
+  derivative(name: ActivationName, x: Float16Array, params?: Params): Promise<Float16Array>;
   derivative(name: ActivationName, x: HostArray | GpuTensor, options?: CallOptions): Promise<HostArray> | GpuTensor {
     return this.call('derivative', name, x, undefined, options);
   }
 
   /** The vector-Jacobian product: dy ⊙ f'(x) elementwise, and softmax's without forming the Jacobian. */
   backward(name: ActivationName, x: Float32Array, dy: Float32Array, params?: Params): Promise<Float32Array>;
-  backward(name: ActivationName, x: Float16Array, dy: Float16Array, params?: Params): Promise<Float16Array>;
   backward<D extends Dtype>(name: ActivationName, x: GpuTensor<D>, dy: GpuTensor<D>, options?: CallOptions): GpuTensor<D>;
+  backward(name: ActivationName, x: Float16Array, dy: Float16Array, params?: Params): Promise<Float16Array>;
   backward(name: ActivationName, x: HostArray | GpuTensor, dy: HostArray | GpuTensor, options?: CallOptions): Promise<HostArray> | GpuTensor {
     return this.call('backward', name, x, dy, options);
   }
@@ -152,9 +152,11 @@ export class Activations {
    * Float16Array as f16. Other arrays are refused: convert them explicitly (`Float32Array.from()`),
    * so that rounding is never a surprise.
    */
-  tensor(values: Float16Array): GpuTensor<'f16'>;
+  // The Float16Array overloads come last: where a consumer's lib lacks Float16Array, it is the empty
+  // stand-in of src/gpu/tensor.ts, which any object would match.
   tensor(values: Float32Array, options: { dtype: 'f16' }): GpuTensor<'f16'>;
   tensor(values: Float32Array, options?: { dtype?: 'f32' }): GpuTensor<'f32'>;
+  tensor(values: Float16Array): GpuTensor<'f16'>;
   tensor(values: HostArray, options: { dtype?: Dtype } = {}): GpuTensor {
     this.rt.assertOpen();
     const dtype = options.dtype ?? (isFloat16Array(values) ? 'f16' : 'f32');

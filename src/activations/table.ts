@@ -32,7 +32,19 @@ export interface ElementwiseActivation {
    * WGSL functions: f(z, p...) and dy·f'(z, p...), in shaders/activations.wgsl, or in `source` for an
    * activation defined outside this library's shaders (a test's table extension).
    */
-  readonly wgsl: { readonly forward: string; readonly backward: string; readonly source?: string };
+  readonly wgsl: {
+    readonly forward: string;
+    readonly backward: string;
+    readonly source?: string;
+    /**
+     * For a mode with `hostConstants`: the same function taking the parameters in table order, which
+     * makes the constants itself. The WGSL export (src/wgsl-export.ts) hands it out where there is one;
+     * the kernels take the constants from the host, computed once per call rather than per element.
+     * (hardSigmoid has none: its slope's ends need exact sums that some compilers optimise away, so
+     * its export takes the host constants, see wgsl.args.)
+     */
+    readonly fromParams?: { readonly forward?: string; readonly backward?: string };
+  };
   /** Float64 reference; p holds every parameter, defaults filled in. */
   readonly forward: (z: number, p: Readonly<Record<string, number>>) => number;
   readonly derivative: (z: number, p: Readonly<Record<string, number>>) => number;
@@ -280,7 +292,7 @@ const ELEMENTWISE_TABLE = {
         samples: [0.5, 2.5, 1e-3, 1e30], fuzz: [1e-3, 1e3],
       },
     },
-    wgsl: { forward: 'elu_forward', backward: 'elu_backward' },
+    wgsl: { forward: 'elu_forward', backward: 'elu_backward', fromParams: { backward: 'elu_backward_params' } },
     hostConstants: { backward: expHalfBackward((p) => p.alpha!) },
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * Math.expm1(z))),
     derivative: nanOr((z, p) => (z > 0 ? 1 : positive(p.alpha! * Math.exp(z), z))),
@@ -555,7 +567,7 @@ const ELEMENTWISE_TABLE = {
     formula: 'λ·z if z > 0, else λ·α·(eᶻ − 1); λ = 1.0507009873554805, α = 1.6732632423543772',
     derivativeFormula: 'λ if z > 0, else λ·α·eᶻ (λα at 0)',
     params: {},
-    wgsl: { forward: 'selu_forward', backward: 'selu_backward' },
+    wgsl: { forward: 'selu_forward', backward: 'selu_backward', fromParams: { backward: 'selu_backward_params' } },
     hostConstants: { backward: expHalfBackward(() => SELU_LAMBDA * SELU_ALPHA) },
     forward: nanOr((z) => (z > 0 ? SELU_LAMBDA * z : SELU_LAMBDA * SELU_ALPHA * expm1(z))),
     derivative: nanOr((z) => (z > 0 ? SELU_LAMBDA : positive(SELU_LAMBDA * SELU_ALPHA * Math.exp(z), z))),

@@ -1,5 +1,15 @@
 // GpuTensor: a run of f32 or f16 values in a GPUBuffer, owned by the library or wrapped from the caller.
 
+declare global {
+  /**
+   * The published .d.ts names Float16Array; a consumer whose `lib` predates it (ES2022, TypeScript
+   * before 5.7) would fail to compile it. This empty declaration merges with lib.esnext.float16's
+   * where that is present (same type parameters), and stands in for it where not.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  interface Float16Array<TArrayBuffer extends ArrayBufferLike = ArrayBufferLike> {}
+}
+
 /** How a tensor's elements are stored: f32, or f16 packed two per u32 (see the README's f16 section). */
 export type Dtype = 'f32' | 'f16';
 

@@ -43,3 +43,22 @@ export async function testAdapter(): Promise<GPUAdapter> {
   if (!adapter) throw new Error(`no WebGPU adapter (navigator.gpu ${gpu ? 'gave none' : 'is missing'}): the GPU tests need one on every stack`);
   return adapter;
 }
+
+/**
+ * Counts every readback (a mapAsync for reading, on any buffer of any device) from now until
+ * `stop()`: the library, tfjs and ONNX Runtime all read through it.
+ */
+export function countReadbacks(): { readonly count: number; stop(): void } {
+  const mapAsync = GPUBuffer.prototype.mapAsync;
+  const counter = {
+    count: 0,
+    stop: () => {
+      GPUBuffer.prototype.mapAsync = mapAsync;
+    },
+  };
+  GPUBuffer.prototype.mapAsync = function (this: GPUBuffer, mode: number, ...rest: [number?, number?]) {
+    if (mode & GPUMapMode.READ) counter.count++;
+    return mapAsync.call(this, mode, ...rest);
+  };
+  return counter;
+}

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { README_SECTIONS } from '../../src/activations/docs.js';
 import { ELEMENTWISE, ELEMENTWISE_NAMES } from '../../src/activations/table.js';
-import { replaceSection } from '../../scripts/readme.mjs';
+import { EXAMPLES, exampleSection, replaceSection } from '../../scripts/readme.mjs';
 import { accuracySection, measuredMaxima, readAccuracy } from '../../bench/accuracy-report.mjs';
 
 const shaders = new URL('../../shaders/', import.meta.url);
@@ -22,6 +22,11 @@ describe('README', () => {
   test('the accuracy section is the one generated from bench/results/accuracy.json (npm run accuracy)', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(readme).toBe(replaceSection(readme, 'accuracy', accuracySection(accuracy)));
+  });
+
+  test.each(EXAMPLES)('the %s example is docs/examples/%s.ts, verbatim (run `npm run docs`)', (name) => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toBe(replaceSection(readme, `example:${name}`, exampleSection(fileURLToPath(new URL('../..', import.meta.url)), name)));
   });
 
   test('the accuracy results cover every elementwise activation, in every mode, within its bound', () => {
