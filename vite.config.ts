@@ -22,9 +22,14 @@ const gpuSuite = {
 const resolveAsPublished = { alias: { 'webgpu-activations': resolve(import.meta.dirname, 'src/index.ts') } };
 
 export default defineConfig(async () => ({
-  // `npm run build`: the library as one ESM file with the WGSL inlined (imported with ?raw).
+  // `npm run build`: the library's two entries as ESM (their shared code in a chunk beside them), the
+  // WGSL inlined (imported with ?raw).
   build: {
-    lib: { entry: resolve(import.meta.dirname, 'src/index.ts'), formats: ['es' as const], fileName: () => 'index.js' },
+    lib: {
+      entry: { index: resolve(import.meta.dirname, 'src/index.ts'), elementwise: resolve(import.meta.dirname, 'src/elementwise.ts') },
+      formats: ['es' as const],
+      fileName: (_format: string, name: string) => `${name}.js`,
+    },
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',

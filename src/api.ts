@@ -8,6 +8,7 @@ import { runElementwise } from './gpu/elementwise.js';
 import { LARGEST_WORKGROUP } from './gpu/kernels.js';
 import { AllocationError, GpuRuntime, labelOf, type ActivationsStats, type DeviceLoss } from './gpu/runtime.js';
 import { runSoftmax } from './gpu/softmax.js';
+import type { SoftmaxCall } from './activations/call.js';
 import { GpuTensor, assertFloat16Array, type Dtype } from './gpu/tensor.js';
 import { roundToF16Bits } from './numerics/f16.js';
 
@@ -95,6 +96,11 @@ export class Activations {
     readonly device: GPUDevice,
     private readonly ownsDevice: boolean,
     options: { subgroups: boolean; maxWorkgroupsPerDimension: number; maxBindingSize?: number; subgroupLanes?: number; poolBytes?: number },
+    /**
+     * How softmax and logSoftmax run: runSoftmax, or undefined in an instance of the
+     * `webgpu-activations/elementwise` entry (no default, so that the class itself holds no reference).
+     */
+    private readonly runRows: RowRunner | undefined,
   ) {
     this.rt = new GpuRuntime(device, {
       ...options,
@@ -245,13 +251,19 @@ export class Activations {
   ): Promise<HostArray> | GpuTensor {
     this.rt.assertOpen();
     const call = resolveCall(mode, name, x, dy, options, this.device);
+    if (call.kind === 'softmax' && !this.runRows) {
+      throw new TypeError(
+        `${call.verb}: ${name} is not in the 'webgpu-activations/elementwise' entry, which leaves the row reductions out; ` +
+          "import createActivations from 'webgpu-activations' for softmax and logSoftmax",
+      );
+    }
     if (x instanceof GpuTensor) return this.execute(call, { x, dy: dy as GpuTensor | undefined, out: call.out });
     return this.roundTrip(call, x, dy as HostArray | undefined);
   }
 
   private execute(call: Call, operands: Operands): GpuTensor {
     checkOperands(call, operands, this.device);
-    return call.kind === 'softmax' ? runSoftmax(this.rt, call, operands) : runElementwise(this.rt, call, operands);
+    return call.kind === 'softmax' ? this.runRows!(this.rt, call, operands) : runElementwise(this.rt, call, operands);
   }
 
   /**
@@ -286,6 +298,17 @@ export class Activations {
 
 /** Creates an Activations on the caller's device, or on a new one with the adapter's largest limits. */
 export async function createActivations(options: CreateOptions = {}): Promise<Activations> {
+  return openActivations(options, runSoftmax);
+}
+
+/** Records a softmax or logSoftmax call (src/gpu/softmax.ts's runSoftmax). */
+export type RowRunner = (rt: GpuRuntime, call: SoftmaxCall, operands: Operands) => GpuTensor;
+
+/**
+ * createActivations, with the row reductions `runRows` (or none): the elementwise entry passes none,
+ * so that its bundle holds no reference to the softmax kernels and a bundler can leave them out.
+ */
+export async function openActivations(options: CreateOptions, runRows: RowRunner | undefined): Promise<Activations> {
   const { subgroups, maxWorkgroupsPerDimension, maxBindingSize } = options;
   if (subgroups !== undefined && typeof subgroups !== 'boolean') {
     throw new TypeError(`createActivations: subgroups must be true or false, got ${describe(subgroups)} ${String(subgroups)}`);
@@ -332,7 +355,7 @@ export async function createActivations(options: CreateOptions = {}): Promise<Ac
     maxWorkgroupsPerDimension: maxWorkgroupsPerDimension ?? limit,
     maxBindingSize,
     poolBytes: options.poolBytes,
-  });
+  }, runRows);
 }
 
 // instanceof where the WebGPU classes are globals (browsers); the shape elsewhere (Dawn for Node).

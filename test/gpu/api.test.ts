@@ -1,6 +1,7 @@
 // The API surface on a real device: caller devices and buffers, offsets, in place, ownership, errors.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GpuTensor, createActivations, reference, type Activations } from '../../src/index.js';
+import { createActivations as createElementwiseActivations } from '../../src/elementwise.js';
 import { checkElementwise, mixed, uniform } from '../../src/numerics/verify.js';
 import { callerBuffer, readBuffer } from '../helpers/gpu.js';
 
@@ -198,5 +199,25 @@ describe('bad input: a clear error, nothing touched', () => {
     const t = act.tensor(x);
     expect(() => act.forward('elu', t, { alpha: 0 })).toThrow(RangeError);
     t.destroy();
+  });
+});
+
+describe("the 'webgpu-activations/elementwise' entry", () => {
+  test('the elementwise ops on the caller\'s device; softmax and logSoftmax a TypeError naming the main entry, out untouched', async () => {
+    const lean = await createElementwiseActivations({ device: act.device });
+    const x = new Float32Array([-2, -0.5, 0, 3]);
+    const y = await lean.forward('gelu', x);
+    expect(checkElementwise('gelu', 'forward', {}, x, undefined, y).failures).toEqual([]);
+    const t = lean.tensor(x);
+    const out = lean.tensor(new Float32Array([7, 7, 7, 7]));
+    for (const name of ['softmax', 'logSoftmax'] as const) {
+      expect(() => lean.forward(name, t, { out })).toThrow(TypeError);
+      expect(() => lean.backward(name, t, t, { out })).toThrow(/is not in the 'webgpu-activations\/elementwise' entry.*import createActivations from 'webgpu-activations'/);
+      await expect(lean.forward(name, x)).rejects.toThrow(TypeError);
+    }
+    expect(Array.from(await out.read())).toEqual([7, 7, 7, 7]);
+    t.destroy();
+    out.destroy();
+    lean.destroy();
   });
 });

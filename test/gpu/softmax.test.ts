@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SOFTMAX_CONTRACT } from '../../src/numerics/accuracy.js';
 import type { SoftmaxName } from '../../src/activations/table.js';
 import { Activations, createActivations } from '../../src/index.js';
+import { runSoftmax } from '../../src/gpu/softmax.js';
 import { readBuffer, testAdapter } from '../helpers/gpu.js';
 import { checkSoftmax, normal, worstRowSum, type BoundCheck, type SoftmaxParams } from '../../src/numerics/verify.js';
 import { SHAPES } from './softmax-cases.js';
@@ -183,7 +184,7 @@ function rowsAndLen(params: SoftmaxParams, length: number): { rows: number; len:
 test.runIf(HAS_SUBGROUPS)('subgroups that cannot hold a row\'s lanes: each lane gathers its whole row, the same results', async () => {
   const device = (await createActivations()).device;
   // 16 lanes per row, where SwiftShader's subgroups hold 4: every subgroup fails its check.
-  const act = new Activations(device, false, { subgroups: true, maxWorkgroupsPerDimension: 65535, subgroupLanes: 16 });
+  const act = new Activations(device, false, { subgroups: true, maxWorkgroupsPerDimension: 65535, subgroupLanes: 16 }, runSoftmax);
   try {
     for (const shape of [[5, 65], [4, 1000], [2, 20000]]) {
       const x = normal(count(shape), 8, 51);

@@ -1,5 +1,5 @@
-// A consumer of the elementwise ops alone (no wgsl, no softmax by name).
-import { createActivations } from 'webgpu-activations';
+// A consumer of the elementwise entry alone: its bundle must hold no softmax shader and no WGSL export.
+import { createActivations } from 'webgpu-activations/elementwise';
 
 const act = await createActivations();
 console.log(await act.forward('relu', new Float32Array([-1, 1])));
