@@ -7,9 +7,10 @@
 //                                                     (--no-opt: see docs/dawn-node-crash.mjs)
 //
 // It checks every op and mode against the accuracy contract on this GPU, then times our kernels and
-// the copy baselines (the peers need a browser): every elementwise op and mode, and softmax and
-// logSoftmax (forward, backward from the input and from the saved output) on three row lengths. Prints max ULP, GB/s and the ratio to the best
-// trivial copy kernel, and writes $RESULTS (else $OUT/native.json) when set.
+// the copy baselines (the peers need a browser): every elementwise op and mode, in f32 and in f16, and
+// softmax and logSoftmax (forward, backward from the input and from the saved output) on three row
+// lengths. Prints max ULP, GB/s, the ratio to the best trivial copy kernel moving the same bytes, and
+// for f16 the ratio of elements per second to our f32; writes $RESULTS (else $OUT/native.json) when set.
 // Environment: SIZES (log2, comma-separated; default 22,24,26), SAMPLES (7), K (20 dispatches per sample).
 import { writeFileSync } from 'node:fs';
 
@@ -182,6 +183,28 @@ for (const n of SIZES) {
       if (s > 0) softmaxTimes[o].push(t / K);
     }
   }
+  // f16: the same elementwise ops on f16 tensors (x and dy rounded to f16 on upload), against the
+  // copy kernel moving the same bytes (the f16 buffers' 2n bytes as n/2 f32s), and against our f32 time.
+  const x16 = act.tensor(new Float32Array(n).map((_, i) => ((i % 2001) - 1000) / 50), { dtype: 'f16' });
+  const dy16 = act.tensor(new Float32Array(n).fill(0.5), { dtype: 'f16' });
+  const y16 = act.tensor(new Float32Array(n), { dtype: 'f16' });
+  const copy16Times = copies.map(() => []);
+  const op16Times = ops.map(() => []);
+  for (let s = 0; s <= SAMPLES; s++) {
+    for (const [c, [per, pipeline]] of copies.entries()) {
+      const t = await gpuSeconds(() => { for (let k = 0; k < K; k++) runCopy(pipeline, per, x16.buffer, y16.buffer, n / 2); });
+      if (s > 0) copy16Times[c].push(t / K);
+    }
+    for (const [o, { name, mode }] of ops.entries()) {
+      const t = await gpuSeconds(() => {
+        for (let k = 0; k < K; k++) {
+          if (mode === 'backward') act.backward(name, x16, dy16, { out: y16 });
+          else act[mode](name, x16, { out: y16 });
+        }
+      });
+      if (s > 0) op16Times[o].push(t / K);
+    }
+  }
   const copyBest = Math.min(...copyTimes.map(median));
   console.error(`n = 2^${Math.log2(n)}: copy kernel ${copyTimes.map((t) => gbps(8 * n, median(t)).toFixed(0)).join(' / ')} GB/s (1 / 4 vec4 per thread)`);
   rows.push({ n, name: 'copy-kernel', mode: 'best', ms: copyBest * 1e3, gbps: gbps(8 * n, copyBest), ratioToCopy: 1 });
@@ -199,7 +222,18 @@ for (const n of SIZES) {
     rows.push(row);
     console.log(`2^${Math.log2(n)} ${name.padEnd(10)} ${mode.padEnd(20)} [${shape.join(',')}] ${row.ms.toFixed(4).padStart(9)} ms ${row.gbps.toFixed(0).padStart(6)} GB/s  ${row.ratioToCopy.toFixed(2)} x copy`);
   }
-  for (const t of [x, dy, y]) t.destroy();
+  const copy16Best = Math.min(...copy16Times.map(median));
+  for (const [o, { name, mode }] of ops.entries()) {
+    const bytes = (mode === 'backward' ? 6 : 4) * n;
+    const t = median(op16Times[o]);
+    const row = {
+      n, name, mode, dtype: 'f16', ms: t * 1e3, gbps: gbps(bytes, t), ratioToCopy: gbps(bytes, t) / gbps(4 * n, copy16Best),
+      perF32: median(opTimes[o]) / t,
+    };
+    rows.push(row);
+    console.log(`2^${Math.log2(n)} ${name.padEnd(9)} ${mode.padEnd(10)} f16 ${row.ms.toFixed(4).padStart(9)} ms ${row.gbps.toFixed(0).padStart(6)} GB/s  ${row.ratioToCopy.toFixed(2)} x copy  ${row.perF32.toFixed(2)} x our f32 elements/s`);
+  }
+  for (const t of [x, dy, y, x16, dy16, y16]) t.destroy();
 }
 const result = { adapter: info, date: new Date().toISOString(), samples: SAMPLES, dispatchesPerSample: K, accuracy: accuracyRows, rows };
 const outFile = process.env.RESULTS ?? (process.env.OUT && `${process.env.OUT}/native.json`);
