@@ -147,16 +147,21 @@ const softmaxShapes = (n) => [[n / 64, 64], [n / 1024, 1024], [n / 65536, 65536]
 const SOFTMAX_MODES = ['forward', 'backward', 'backward from output'];
 const rows = [];
 const gbps = (bytes, t) => bytes / t / 1e9;
-for (const n of SIZES) {
-  const x = act.tensor(new Float32Array(n).map((_, i) => ((i % 2001) - 1000) / 50));
-  const dy = act.tensor(new Float32Array(n).fill(0.5));
-  const y = act.tensor(new Float32Array(n));
+
+// x, dy and y of n elements in `dtype` (f16: rounded to f16 on upload).
+const tensorsOf = (n, dtype) => [
+  new Float32Array(n).map((_, i) => ((i % 2001) - 1000) / 50), new Float32Array(n).fill(0.5), new Float32Array(n),
+].map((v) => act.tensor(v, { dtype }));
+
+// Per-dispatch times of the copy kernels (over copyN f32s of x's and y's buffers: the same bytes as
+// the ops move) and of every elementwise op and mode, SAMPLES each after a warm-up sample. Copies and
+// ops alternate within each sample, so that drift cancels in the ratios.
+async function timeElementwise(x, dy, y, copyN) {
   const copyTimes = copies.map(() => []);
   const opTimes = ops.map(() => []);
-  for (let s = 0; s <= SAMPLES; s++) { // sample 0 warms up
-    // Copy baselines and ops alternate within each sample, so that drift cancels in the ratios.
+  for (let s = 0; s <= SAMPLES; s++) {
     for (const [c, [per, pipeline]] of copies.entries()) {
-      const t = await gpuSeconds(() => { for (let k = 0; k < K; k++) runCopy(pipeline, per, x.buffer, y.buffer, n); });
+      const t = await gpuSeconds(() => { for (let k = 0; k < K; k++) runCopy(pipeline, per, x.buffer, y.buffer, copyN); });
       if (s > 0) copyTimes[c].push(t / K);
     }
     for (const [o, { name, mode }] of ops.entries()) {
@@ -169,6 +174,11 @@ for (const n of SIZES) {
       if (s > 0) opTimes[o].push(t / K);
     }
   }
+  return { copyTimes, opTimes };
+}
+for (const n of SIZES) {
+  const [x, dy, y] = tensorsOf(n, 'f32');
+  const { copyTimes, opTimes } = await timeElementwise(x, dy, y, n);
   const softmaxOps = softmaxShapes(n).flatMap((shape) =>
     ['softmax', 'logSoftmax'].flatMap((name) => SOFTMAX_MODES.map((mode) => ({ name, mode, shape }))));
   const softmaxTimes = softmaxOps.map(() => []);
@@ -185,26 +195,8 @@ for (const n of SIZES) {
   }
   // f16: the same elementwise ops on f16 tensors (x and dy rounded to f16 on upload), against the
   // copy kernel moving the same bytes (the f16 buffers' 2n bytes as n/2 f32s), and against our f32 time.
-  const x16 = act.tensor(new Float32Array(n).map((_, i) => ((i % 2001) - 1000) / 50), { dtype: 'f16' });
-  const dy16 = act.tensor(new Float32Array(n).fill(0.5), { dtype: 'f16' });
-  const y16 = act.tensor(new Float32Array(n), { dtype: 'f16' });
-  const copy16Times = copies.map(() => []);
-  const op16Times = ops.map(() => []);
-  for (let s = 0; s <= SAMPLES; s++) {
-    for (const [c, [per, pipeline]] of copies.entries()) {
-      const t = await gpuSeconds(() => { for (let k = 0; k < K; k++) runCopy(pipeline, per, x16.buffer, y16.buffer, n / 2); });
-      if (s > 0) copy16Times[c].push(t / K);
-    }
-    for (const [o, { name, mode }] of ops.entries()) {
-      const t = await gpuSeconds(() => {
-        for (let k = 0; k < K; k++) {
-          if (mode === 'backward') act.backward(name, x16, dy16, { out: y16 });
-          else act[mode](name, x16, { out: y16 });
-        }
-      });
-      if (s > 0) op16Times[o].push(t / K);
-    }
-  }
+  const [x16, dy16, y16] = tensorsOf(n, 'f16');
+  const { copyTimes: copy16Times, opTimes: op16Times } = await timeElementwise(x16, dy16, y16, n / 2);
   const copyBest = Math.min(...copyTimes.map(median));
   console.error(`n = 2^${Math.log2(n)}: copy kernel ${copyTimes.map((t) => gbps(8 * n, median(t)).toFixed(0)).join(' / ')} GB/s (1 / 4 vec4 per thread)`);
   rows.push({ n, name: 'copy-kernel', mode: 'best', ms: copyBest * 1e3, gbps: gbps(8 * n, copyBest), ratioToCopy: 1 });
