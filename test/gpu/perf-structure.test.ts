@@ -78,26 +78,33 @@ afterAll(() => {
   device?.destroy();
 });
 
+/**
+ * 100 in-place leakyRelus (α = 0.5) on t: one submit, no readback, and nothing created after the
+ * first call, which may create its pipeline, bind group and the instance's uniform block.
+ */
+async function leakyReluChain(t: GpuTensor): Promise<void> {
+  await nextTask();
+  counters.reset();
+  act.forward('leakyRelu', t, { alpha: 0.5, out: t });
+  const afterFirst = {
+    pipelines: counters.pipelines, modules: counters.shaderModules, bindGroups: counters.bindGroups,
+    buffers: counters.createdBuffers.length,
+  };
+  for (let i = 1; i < 100; i++) act.forward('leakyRelu', t, { alpha: 0.5, out: t });
+  await nextTask();
+  expect(counters.submits).toBe(1);
+  expect(counters.mapAsyncs).toBe(0);
+  expect(counters.pipelines).toBe(afterFirst.pipelines);
+  expect(counters.shaderModules).toBe(afterFirst.modules);
+  expect(counters.bindGroups).toBe(afterFirst.bindGroups);
+  expect(counters.createdBuffers.length).toBe(afterFirst.buffers);
+}
+
 describe('a chain of 100 GPU-resident elementwise ops on 2^20 elements', () => {
   test('in place: one submit, no readback, and nothing created after the first call', async () => {
     const x = inputs(N);
     const t = act.tensor(x);
-    await nextTask();
-    counters.reset();
-    // The first call may create its pipeline, bind group and the instance's uniform block.
-    act.forward('leakyRelu', t, { alpha: 0.5, out: t });
-    const afterFirst = {
-      pipelines: counters.pipelines, modules: counters.shaderModules, bindGroups: counters.bindGroups,
-      buffers: counters.createdBuffers.length,
-    };
-    for (let i = 1; i < 100; i++) act.forward('leakyRelu', t, { alpha: 0.5, out: t });
-    await nextTask();
-    expect(counters.submits).toBe(1);
-    expect(counters.mapAsyncs).toBe(0);
-    expect(counters.pipelines).toBe(afterFirst.pipelines);
-    expect(counters.shaderModules).toBe(afterFirst.modules);
-    expect(counters.bindGroups).toBe(afterFirst.bindGroups);
-    expect(counters.createdBuffers.length).toBe(afterFirst.buffers);
+    await leakyReluChain(t);
 
     // The chain ran: 100 leakyRelus with α = 0.5 scale the negatives by 2^-100 (exact), keep the rest.
     const got = await t.read();
@@ -114,17 +121,7 @@ describe('a chain of 100 GPU-resident elementwise ops on 2^20 elements', () => {
     const n = N / 4;
     const x = inputs(n);
     const t = act.tensor(x, { dtype: 'f16' });
-    await nextTask();
-    counters.reset();
-    act.forward('leakyRelu', t, { alpha: 0.5, out: t });
-    const afterFirst = { pipelines: counters.pipelines, bindGroups: counters.bindGroups, buffers: counters.createdBuffers.length };
-    for (let i = 1; i < 100; i++) act.forward('leakyRelu', t, { alpha: 0.5, out: t });
-    await nextTask();
-    expect(counters.submits).toBe(1);
-    expect(counters.mapAsyncs).toBe(0);
-    expect(counters.pipelines).toBe(afterFirst.pipelines);
-    expect(counters.bindGroups).toBe(afterFirst.bindGroups);
-    expect(counters.createdBuffers.length).toBe(afterFirst.buffers);
+    await leakyReluChain(t);
     // Halving an f16 is exact down to the subnormals, then rounds to even: the inputs are at most 8 in
     // magnitude, so every negative is below 2⁻²⁴ after 28 halvings, and −0 after 100.
     const bits = new Uint16Array((await readBuffer(device, t.buffer)).buffer, 0, n);
