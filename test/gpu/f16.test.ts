@@ -1,14 +1,16 @@
 // f16 tensors: every elementwise activation × mode on all 65 536 f16 bit patterns against the float64
 // reference and the f16 contract, wrapped ranges at odd half offsets, and the f16 API and its errors.
-// The sweeps pass f16 through caller buffers (wrap) and read their bits back directly, so they run
+// The conversions themselves (shaders/f16.wgsl) are checked on every f16 and around every rounding
+// boundary. The sweeps pass f16 through caller buffers (wrap) and read their bits back directly, so they run
 // on every stack, Node 20 (no Float16Array) included; the Float16Array API is tested where the engine
 // has it, and its absence is a tested TypeError where it does not.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ELEMENTWISE, ELEMENTWISE_NAMES, resolveParams, type ElementwiseName, type Mode, type Source } from '../../src/activations/table.js';
 import { createActivations, reference, type Activations, type GpuTensor } from '../../src/index.js';
 import { F16_VALUES, f16Bits } from '../../src/numerics/accuracy.js';
-import { roundToF16Bits } from '../../src/numerics/f16.js';
-import { allF16Patterns, checkElementwiseF16, paramSets, randomF16Patterns, uniform } from '../../src/numerics/verify.js';
+import f16Wgsl from '../../shaders/f16.wgsl?raw';
+import { f16BitsOfF32, roundToF16Bits } from '../../src/numerics/f16.js';
+import { allF16Patterns, checkElementwiseF16, paramSets, randomF16Patterns, randomUint32, uniform } from '../../src/numerics/verify.js';
 import { countSubmits } from '../helpers/gpu.js';
 import { MODES } from './elementwise-suite.js';
 
@@ -48,6 +50,81 @@ async function readHalves(buffer: GPUBuffer): Promise<Uint16Array> {
 const report: string[] = [];
 afterAll(() => {
   if (report.length) console.log(`f16: max ULP over all 65 536 f16 inputs (random f16 dy):\n${report.join('\n')}`);
+});
+
+describe('the WGSL conversions (shaders/f16.wgsl)', () => {
+  /** `fn(src[i])` of each vec4<u32> of `words` (a multiple of 4 long), on the GPU. */
+  async function runEach(fn: string, words: Uint32Array<ArrayBuffer>): Promise<Uint32Array> {
+    const module = act.device.createShaderModule({
+      label: `f16 test: ${fn}`,
+      code: `${f16Wgsl}
+@group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read_write> dst: array<vec4<u32>>;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (id.x < arrayLength(&dst)) {
+    dst[id.x] = ${fn};
+  }
+}`,
+    });
+    const pipeline = act.device.createComputePipeline({ label: `f16 test: ${fn}`, layout: 'auto', compute: { module, entryPoint: 'main' } });
+    const src = act.device.createBuffer({ size: words.byteLength, usage: STORAGE });
+    const dst = act.device.createBuffer({ size: words.byteLength, usage: STORAGE });
+    act.device.queue.writeBuffer(src, 0, words);
+    const encoder = act.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, act.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: src } }, { binding: 1, resource: { buffer: dst } }],
+    }));
+    pass.dispatchWorkgroups(Math.ceil(words.length / 4 / 64));
+    pass.end();
+    act.device.queue.submit([encoder.finish()]);
+    const halves = await readHalves(dst);
+    for (const b of [src, dst]) b.destroy();
+    return new Uint32Array(halves.buffer, halves.byteOffset, words.length);
+  }
+
+  test('f16_widen gives the exact f32 of every f16 bit pattern (NaN: quiet, payload kept)', async () => {
+    const got = await runEach('bitcast<vec4<u32>>(f16_widen(src[id.x]))', Uint32Array.from(allF16Patterns()));
+    const want = new Uint32Array(new Float32Array(F16_VALUES).buffer);
+    const wrong: string[] = [];
+    for (let h = 0; h < N; h++) {
+      const e = (h >> 10) & 0x1f;
+      // A NaN widens to the NaN with the same sign and payload, shifted up (the exponent all ones).
+      const expected = e === 0x1f && (h & 0x3ff) ? ((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13) : want[h]!;
+      if (got[h] !== expected >>> 0 && wrong.length < 5) wrong.push(`${h.toString(16)}: ${got[h]!.toString(16)}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  test('f16_round equals the CPU rounding on every f16, every midpoint, their f32 neighbours, and random f32 bits', async () => {
+    const f32 = new Float32Array(1);
+    const bits = new Uint32Array(f32.buffer);
+    const cases: number[] = [];
+    for (let h = 0; h < 0x7c00; h++) {
+      // The value, the midpoint to the next f16 (exact in f32: 12 significant bits), two f32 steps either side of both.
+      f32[0] = F16_VALUES[h]!;
+      const v = bits[0]!;
+      f32[0] = (F16_VALUES[h]! + F16_VALUES[h + 1]!) / 2;
+      const mid = bits[0]!;
+      for (const b of [v, mid]) for (const d of [-2, -1, 0, 1, 2]) if (b + d >= 0) cases.push(b + d, (b + d) | 0x80000000);
+    }
+    // f32 subnormals, ±∞, NaNs with payloads, and random bits.
+    cases.push(1, 0x7fffff, 0x7f800000, 0x7f800001, 0x7fc00000, 0x7fffffff, 0xffc01234);
+    const next = randomUint32(7);
+    while (cases.length % 4 || cases.length < 400_000) cases.push(next());
+    const words = Uint32Array.from(cases);
+    const got = await runEach('f16_round(bitcast<vec4<f32>>(src[id.x]))', words);
+    const wrong: string[] = [];
+    words.forEach((b, i) => {
+      bits[0] = b;
+      // A NaN's payload does not survive a JavaScript number: the contract's quiet NaN, from the bits.
+      const want = (b & 0x7fffffff) > 0x7f800000 ? ((b >>> 16) & 0x8000) | 0x7e00 | ((b >>> 13) & 0x3ff) : f16BitsOfF32(f32[0]!);
+      if (got[i] !== want && wrong.length < 5) wrong.push(`${b.toString(16)}: ${got[i]!.toString(16)}, not ${want.toString(16)}`);
+    });
+    expect(wrong).toEqual([]);
+  });
 });
 
 describe.each(ELEMENTWISE_NAMES as ElementwiseName[])('%s in f16', (name) => {
