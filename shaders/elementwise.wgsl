@@ -1,12 +1,12 @@
 // The elementwise kernel: y[i] = APPLY(x[i], dy[i]) for i < n, with every activation and mode
 // substituted by src/gpu/kernels.ts, which fills the placeholders in double braces (a missing one is an error).
 //
-// Each thread handles PER_THREAD steps (a vec4<f32>, an f32, or four f16s packed in two u32s),
+// Each thread handles PER_THREAD steps (a vec4<f32>, an f32, four f16s packed in two u32s, or eight in a vec4<u32>),
 // strided by the workgroup size so that neighbouring threads touch neighbouring addresses. The grid may be 2D when there are more
 // than maxComputeWorkgroupsPerDimension groups; the element index comes from the flattened group id.
 //
-// `main` covers the whole storage elements only: the vec4 variant's last, partial vec4 (n % 4 lanes)
-// is written by the `tail` entry point, dispatched once after main when n % 4 != 0; the f16
+// `main` covers the whole storage elements only: the vec4 and f16vec4 variants' last, partial 16 bytes
+// (n % 4 or n % 8 elements) are written by the `tail` entry point, dispatched once after main; the f16
 // variant's `tail` writes the halves that share a u32 with a neighbour (see packedAccess in kernels.ts). A per-element
 // partial-vec4 test inside main's loop cost ~40% of the copy bandwidth on the software adapter.
 

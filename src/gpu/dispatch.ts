@@ -38,7 +38,7 @@ export interface ChunkBinding {
   /** Binding offset, a multiple of the device's minStorageBufferOffsetAlignment. */
   readonly offset: number;
   readonly size: number;
-  /** Where the chunk starts inside the binding, in storage elements (vec4s or f32s). */
+  /** Where the chunk starts inside the binding, in storage elements (16-byte vec4s, f32s or halves). */
   readonly elementOffset: number;
 }
 
@@ -61,7 +61,7 @@ export interface Chunk {
 }
 
 export interface ChunkPlan {
-  readonly vector: 'vec4' | 'scalar' | 'f16';
+  readonly vector: 'vec4' | 'scalar' | 'f16' | 'f16vec4';
   readonly chunks: readonly Chunk[];
 }
 
@@ -70,10 +70,11 @@ export interface ChunkPlan {
  * dispatches whose bindings each fit in `maxBindingSize` bytes and start at multiples of
  * `alignment` bytes.
  *
- * f32: the vec4 path is chosen when every operand starts on a 16-byte boundary and its buffer has
- * room for the last vec4, padding included; the kernel then never writes lanes past n. f16 has one
- * path ('f16', offsets in halves), whatever the operands' offsets; every chunk but the last holds a
- * multiple of 4 elements, so each chunk starts at the parity of the first.
+ * The 16-byte paths ('vec4' for f32, 'f16vec4' for f16: eight halves in a vec4<u32>) are chosen
+ * when every operand starts on a 16-byte boundary and its buffer has room for the last 16 bytes,
+ * padding included; the kernel then never writes elements past n. Otherwise f32 runs 'scalar', and
+ * f16 'f16' (offsets in halves, any parity); every chunk but the last holds a multiple of 8
+ * elements, so each chunk starts at the alignment (and parity) of the first.
  */
 export function planChunks(
   n: number,
@@ -82,23 +83,24 @@ export function planChunks(
   alignment: number,
   elementBytes: 4 | 2 = 4,
 ): ChunkPlan {
-  const padded = Math.ceil(n / 4) * 16;
   const f16 = elementBytes === 2;
-  const vec4 = !f16 && operands.every((o) => o.byteOffset % 16 === 0 && o.byteOffset + padded <= o.bufferSize);
+  const perVec4 = 16 / elementBytes;
+  const padded = Math.ceil(n / perVec4) * 16;
+  const vec4 = operands.every((o) => o.byteOffset % 16 === 0 && o.byteOffset + padded <= o.bufferSize);
   const unit = vec4 ? 16 : elementBytes;
   // A binding starts up to alignment - 4 bytes before its chunk and may be padded by up to 12 bytes.
-  const maxLength = Math.floor((maxBindingSize - alignment - 16) / 16) * (16 / elementBytes);
+  const maxLength = Math.floor((maxBindingSize - alignment - 16) / 16) * perVec4;
   if (maxLength < 4) {
     throw new RangeError(`planChunks: maxBindingSize ${maxBindingSize} is too small for alignment ${alignment}`);
   }
   const chunks: Chunk[] = [];
   for (let start = 0; start < n; start += maxLength) {
     const length = Math.min(maxLength, n - start);
-    const bytes = vec4 ? Math.ceil(length / 4) * 16 : elementBytes * length;
+    const bytes = vec4 ? Math.ceil(length / perVec4) * 16 : elementBytes * length;
     const bindings = operands.map((o) => bindingAt(o.byteOffset + elementBytes * start, bytes, alignment, unit));
     chunks.push({ start, length, bindings });
   }
-  return { vector: f16 ? 'f16' : vec4 ? 'vec4' : 'scalar', chunks };
+  return { vector: f16 ? (vec4 ? 'f16vec4' : 'f16') : vec4 ? 'vec4' : 'scalar', chunks };
 }
 
 /**

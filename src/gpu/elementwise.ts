@@ -4,7 +4,7 @@
 import type { ElementwiseCall, Operands } from '../activations/call.js';
 import { mergeShared, planChunks, planDispatch, sharedSpread } from './dispatch.js';
 import {
-  SMALL_WORKGROUP_SIZE, elementsPerGroup, elementwiseKey, elementwiseParams, elementwiseShader, functionArgs, type ElementwiseVariant,
+  SMALL_WORKGROUP_SIZE, elementsPerGroup, elementsPerStep, elementwiseKey, elementwiseParams, elementwiseShader, functionArgs, type ElementwiseVariant,
 } from './kernels.js';
 import type { GpuRuntime } from './runtime.js';
 import type { GpuTensor } from './tensor.js';
@@ -22,13 +22,14 @@ export function runElementwise(rt: GpuRuntime, call: ElementwiseCall, { x, dy, o
     x.length, placements, rt.bindingRoom(verb, sharedSpread(placements, shared)),
     rt.device.limits.minStorageBufferOffsetAlignment, x.bytesPerElement,
   );
-  const unit = plan.vector === 'vec4' ? 16 : x.bytesPerElement;
+  const perStep = elementsPerStep(plan.vector);
+  const unit = plan.vector === 'vec4' || plan.vector === 'f16vec4' ? 16 : x.bytesPerElement;
   const variant: ElementwiseVariant = {
     vector: plan.vector,
     xIsY: shared[0]!,
     dyIsY: dy !== undefined && shared[2]!,
     fromOutput: call.from === 'output',
-    small: x.length <= SMALL_WORKGROUP_SIZE * (plan.vector === 'scalar' ? 1 : 4),
+    small: x.length <= SMALL_WORKGROUP_SIZE * perStep,
   };
   const perGroup = elementsPerGroup(plan.vector, variant.small);
   const uniforms = elementwiseParams(act, mode, variant.fromOutput);
@@ -48,10 +49,10 @@ export function runElementwise(rt: GpuRuntime, call: ElementwiseCall, { x, dy, o
         ...args, n: chunk.length, x_off: bx!.elementOffset, dy_off: bdy?.elementOffset ?? 0, y_off: by!.elementOffset,
       };
       rt.setBindGroup(pass, verb, layout, y.buffer, uniforms, values, entries, errors);
-      // The vec4 main entry covers the whole vec4s; the partial last one (n % 4 lanes) is the tail's.
+      // The vec4 and f16vec4 main entries cover the whole steps; the partial last one is the tail's.
       // f16: main covers whole steps of four from y's first even position; the tail the rest.
       const head = plan.vector === 'f16' ? by!.elementOffset % 2 : 0;
-      const partial = plan.vector === 'scalar' ? 0 : head + ((chunk.length - head) % 4);
+      const partial = head + ((chunk.length - head) % perStep);
       if (chunk.length > partial) {
         const grid = planDispatch(chunk.length - partial, perGroup, rt.maxWorkgroupsPerDimension);
         pass.setPipeline(pipeline);

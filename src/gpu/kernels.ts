@@ -32,6 +32,7 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
  * - `vec4`: every operand starts on a 16-byte boundary and has room for the padded last vec4.
  * - `scalar`: any 4-byte-aligned operands (a caller's wrapped buffer at an odd offset).
  * - `f16`: f16 operands, two halves per u32, at any 2-byte offsets (see packedAccess).
+ * - `f16vec4`: f16 operands laid out as for `vec4`, eight halves per vec4<u32> (see wideAccess).
  * `xIsY` and `dyIsY` say which inputs are in the output's buffer (in place, or elsewhere in an arena),
  * read through its read_write binding: WebGPU forbids binding one buffer as both read-only and
  * writable storage in a dispatch.
@@ -39,7 +40,7 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
  * `small`: one workgroup of SMALL_WORKGROUP_SIZE threads, one storage element each (see there).
  */
 export interface ElementwiseVariant {
-  readonly vector: 'vec4' | 'scalar' | 'f16';
+  readonly vector: 'vec4' | 'scalar' | 'f16' | 'f16vec4';
   readonly xIsY: boolean;
   readonly dyIsY: boolean;
   readonly fromOutput?: boolean;
@@ -51,25 +52,52 @@ export interface ElementwiseVariant {
 // 64 × 4 ran at ~0.5 and 256 × 4 at ~0.75. On discrete GPUs 256 threads with a few vec4s each is
 // the usual shape for a memory-bound kernel as well.
 export const WORKGROUP_SIZE = 256;
-/** Storage elements (vec4 or f32) per thread. */
+/** Storage elements (vec4, f32, or a step of packed halves) per thread. */
 export const PER_THREAD = 8;
 
-/** Entry points of an elementwise shader module: `tail` exists in the vec4 variant only. */
+/** Entry points of an elementwise shader module: `tail` exists in every variant but scalar. */
 export const ENTRY_MAIN = 'main';
 export const ENTRY_TAIL = 'tail';
 
 /**
- * The last, partial vec4 of a vec4 dispatch, at index n / 4, where `x` reads x[i]: lanes past n
- * belong to the caller and keep their values. One invocation; dispatched only when n % 4 != 0.
+ * The last, partial 16 bytes of a vec4 or f16vec4 dispatch, at index n / perStep, where `value` is
+ * that step's result: elements past n belong to the caller and keep their bits. `lane` is the first
+ * element in each u32 or f32 lane; an f16vec4 lane holds two, its low half then its high half. One
+ * invocation; dispatched only when n % perStep != 0.
  */
-function vec4Tail(x: string, dy: string): string {
+function vec4Tail(value: string, halves: boolean): string {
+  const perStep = halves ? 8 : 4;
+  const merge = halves
+    ? `let lane = vec4(0u, 2u, 4u, 6u);
+  let mask = select(vec4(0u), vec4(0xffffu), lane < vec4(live)) | select(vec4(0u), vec4(0xffff0000u), lane + vec4(1u) < vec4(live));
+  y[params.y_off + i] = (old & ~mask) | (${value} & mask);`
+    : `y[params.y_off + i] = select(old, ${value}, vec4(0u, 1u, 2u, 3u) < vec4(live));`;
   return `
 @compute @workgroup_size(1)
 fn ${ENTRY_TAIL}() {
-  let i = params.n / 4u;
-  let lanes = params.n % 4u;
+  let i = params.n / ${perStep}u;
+  let live = params.n % ${perStep}u;
   let old = y[params.y_off + i];
-  y[params.y_off + i] = select(old, apply(${x}, ${dy}), vec4(0u, 1u, 2u, 3u) < vec4(lanes));
+  ${merge}
+}
+`;
+}
+
+/**
+ * How the f16vec4 variant computes one step, eight halves in a vec4<u32> of each operand: the low
+ * halves (elements 0, 2, 4, 6) and the high ones (1, 3, 5, 7) are each one vec4<f32> of the same
+ * f32 math, so the u32s are split and joined with a mask and a shift, never shuffled.
+ * One 16-byte load per operand and step, in place of the f16 variant's two or three u32 loads and
+ * its parity test, took relu forward 2²² f16 on SwiftShader from 0.22 to 0.30 × our f32 (see the
+ * README); on a GPU, 16-byte loads and stores are what a memory-bound kernel wants.
+ */
+function wideAccess(backward: boolean): string {
+  const g = (bits: string) => (backward ? `f16_widen(${bits})` : 'vec4(1.0)');
+  return `
+fn apply8(xw: vec4<u32>${backward ? ', gw: vec4<u32>' : ''}) -> vec4<u32> {
+  let lo = f16_round(apply(f16_widen(xw & vec4(0xffffu)), ${g('gw & vec4(0xffffu)')}));
+  let hi = f16_round(apply(f16_widen(xw >> vec4(16u)), ${g('gw >> vec4(16u)')}));
+  return lo | (hi << vec4(16u));
 }
 `;
 }
@@ -192,10 +220,15 @@ export function elementwiseParams(act: ElementwiseActivation, mode: Mode = 'forw
   return uniformsOf(act, mode, fromOutput).layout;
 }
 
-/** f32 elements one workgroup covers. */
+/** Elements in one storage element (one step) of a variant. */
+export function elementsPerStep(vector: ElementwiseVariant['vector']): number {
+  return { scalar: 1, vec4: 4, f16: 4, f16vec4: 8 }[vector];
+}
+
+/** Elements one workgroup covers. */
 export function elementsPerGroup(vector: ElementwiseVariant['vector'], small = false): number {
   const { size, perThread } = groupShape({ small });
-  return size * perThread * (vector === 'scalar' ? 1 : 4);
+  return size * perThread * elementsPerStep(vector);
 }
 
 export function elementwiseKey(name: string, mode: Mode, v: ElementwiseVariant): string {
@@ -205,8 +238,10 @@ export function elementwiseKey(name: string, mode: Mode, v: ElementwiseVariant):
 export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: ElementwiseVariant): string {
   const vec = v.vector === 'vec4';
   const packed = v.vector === 'f16';
-  const store = packed ? 'u32' : vec ? 'vec4<f32>' : 'f32';
-  const load = (buffer: string, offset: string) => (vec ? `${buffer}[params.${offset} + i]` : `vec4(${buffer}[params.${offset} + i])`);
+  const wide = v.vector === 'f16vec4';
+  const store = packed ? 'u32' : wide ? 'vec4<u32>' : vec ? 'vec4<f32>' : 'f32';
+  const word = (buffer: string, offset: string) => `${buffer}[params.${offset} + i]`;
+  const load = (buffer: string, offset: string) => (vec ? word(buffer, offset) : `vec4(${word(buffer, offset)})`);
   const needsDy = mode === 'backward';
   const dyBinding = needsDy && !v.dyIsY ? `@group(0) @binding(3) var<storage, read> dy: array<${store}>;` : '';
   const xArray = v.xIsY ? 'y' : 'x';
@@ -221,9 +256,10 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
   const at = (offset: string) => `params.${offset} + (params.y_off & 1u) + 4u * i`;
   const x = packed ? `load4_x(${at('x_off')})` : load(xArray, 'x_off');
   const dy = !needsDy ? 'vec4(1.0)' : packed ? `load4_dy(${at('dy_off')})` : load(dyArray, 'dy_off');
+  const wideValue = `apply8(${word(xArray, 'x_off')}${needsDy ? `, ${word(dyArray, 'dy_off')}` : ''})`;
   const step = packed
     ? `store4_y(${at('y_off')}, apply(${x}, ${dy}));`
-    : `y[params.y_off + i] = apply(${x}, ${dy})${vec ? '' : '.x'};`;
+    : `y[params.y_off + i] = ${wide ? wideValue : `apply(${x}, ${dy})${vec ? '' : '.x'}`};`;
   const kernel = fillTemplate(elementwiseWgsl, {
     PARAMS: elementwiseParams(act, mode, v.fromOutput).wgsl(),
     STORE: store,
@@ -232,13 +268,13 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
     WORKGROUP_SIZE: groupShape(v).size,
     PER_THREAD: groupShape(v).perThread,
     APPLY: apply,
-    // vec4: the whole vec4s, the partial one is the tail's; f16: the whole steps after the head.
-    COUNT: packed ? '(params.n - (params.y_off & 1u)) / 4u' : vec ? 'params.n / 4u' : 'params.n',
+    // vec4, f16vec4: the whole 16 bytes, the partial last ones are the tail's; f16: the whole steps after the head.
+    COUNT: packed ? '(params.n - (params.y_off & 1u)) / 4u' : wide ? 'params.n / 8u' : vec ? 'params.n / 4u' : 'params.n',
     STEP: step,
-    TAIL: vec ? vec4Tail(x, dy) : '',
-    ACCESS: packed ? packedAccess(xArray, needsDy ? dyArray : undefined) : '',
+    TAIL: wide ? vec4Tail(wideValue, true) : vec ? vec4Tail(`apply(${x}, ${dy})`, false) : '',
+    ACCESS: packed ? packedAccess(xArray, needsDy ? dyArray : undefined) : wide ? wideAccess(needsDy) : '',
   });
-  return `${mathWgsl}\n${specialWgsl}\n${activationsWgsl}\n${packed ? f16Wgsl : ''}\n${act.wgsl.source ?? ''}\n${kernel}`;
+  return `${mathWgsl}\n${specialWgsl}\n${activationsWgsl}\n${packed || wide ? f16Wgsl : ''}\n${act.wgsl.source ?? ''}\n${kernel}`;
 }
 
 /**

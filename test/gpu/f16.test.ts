@@ -190,7 +190,8 @@ describe('wrapped f16 ranges', () => {
     const t = a.wrap(buffer, { dtype: 'f16', offset: 2 * offset, length });
     if (inPlace) a.forward('linear', t, { m: 2, out: t });
     else {
-      const xBuffer = halfBuffer(x);
+      // Room for a padded last 16 bytes: with y at a multiple of 8 halves, the aligned (f16vec4) path runs.
+      const xBuffer = halfBuffer(x, 16);
       a.forward('linear', a.wrap(xBuffer, { dtype: 'f16', length }), { m: 2, out: t });
     }
     const got = await readHalves(buffer);
@@ -200,9 +201,10 @@ describe('wrapped f16 ranges', () => {
     expect(Array.from(got.subarray(0, size)), `offset ${offset} length ${length}${inPlace ? ' in place' : ''}`).toEqual(Array.from(want));
   }
 
-  // Odd and even starts and ends, sizes around the 4-element step and the tail's at most four.
-  test.each([0, 1, 2, 3])('starting at half %i: both neighbours untouched, every length, in place or not', async (offset) => {
-    for (const length of [1, 2, 3, 4, 5, 6, 7, 8, 9, 255, 256, 257, 2049]) {
+  // Odd and even starts and ends, sizes around the 4-element step and the tail's at most four, and
+  // around the aligned path's 8 (halves 0 and 8 start on 16 bytes: f16vec4; the others: f16).
+  test.each([0, 1, 2, 3, 8])('starting at half %i: both neighbours untouched, every length, in place or not', async (offset) => {
+    for (const length of [1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 255, 256, 257, 2049]) {
       await runAt(offset, length, false);
       await runAt(offset, length, true);
     }
@@ -212,6 +214,27 @@ describe('wrapped f16 ranges', () => {
     // 4096-byte bindings: ~1900 halves per chunk, so 10 001 halves are six chunks, each with a head.
     await runAt(3, 10_001, false, 4096);
     await runAt(1, 10_001, true, 4096);
+    await runAt(8, 10_001, true, 4096);
+  });
+
+  test('the general path (odd half offsets) and the aligned one store the same bits on all 65 536 f16 patterns', async () => {
+    // gelu backward: both inputs widened, exp-based math, every kind of result rounded.
+    const x = allF16Patterns();
+    const dy = randomF16Patterns(N, 11);
+    const y = new Uint16Array(N);
+    const layouts: [number, Uint16Array][] = [[0, x], [0, dy], [0, y], [1, x], [3, dy], [1, y]];
+    const buffers = layouts.map(([offset, halves]) => {
+      const padded = new Uint16Array(offset + N);
+      padded.set(halves, offset);
+      return halfBuffer(padded);
+    });
+    const [ax, ady, ay, ox, ody, oy] = buffers.map((b, i) => act.wrap(b, { dtype: 'f16', offset: 2 * layouts[i]![0], length: N }));
+    act.backward('gelu', ax!, ady!, { out: ay! });
+    act.backward('gelu', ox!, ody!, { out: oy! });
+    const aligned = await readHalves(buffers[2]!);
+    const odd = await readHalves(buffers[5]!);
+    expect(odd.subarray(1, N + 1)).toEqual(aligned.subarray(0, N));
+    for (const b of buffers) b.destroy();
   });
 
   test('an input sharing a u32 with the output\'s end (arena layout) is read before it is written around', async () => {

@@ -49,6 +49,17 @@ describe('planChunks', () => {
     expect(planChunks(7, [own(7), { byteOffset: 0, bufferSize: 28 }], 2 ** 27, 256).vector).toBe('scalar');
   });
 
+  test('f16: operands on 16-byte boundaries with room for the padded 16 bytes take f16vec4, any others f16', () => {
+    const ownF16 = (n: number) => ({ byteOffset: 0, bufferSize: Math.max(16, Math.ceil(n / 8) * 16) });
+    const plan = planChunks(1001, [ownF16(1001), ownF16(1001)], 2 ** 27, 256, 2);
+    expect(plan.vector).toBe('f16vec4');
+    expect(plan.chunks[0]!.bindings[0]).toEqual({ offset: 0, size: 2016, elementOffset: 0 });
+    expect(planChunks(8, [ownF16(8), { byteOffset: 16, bufferSize: 32 }], 2 ** 27, 256, 2).vector).toBe('f16vec4');
+    expect(planChunks(8, [ownF16(8), { byteOffset: 2, bufferSize: 64 }], 2 ** 27, 256, 2).vector).toBe('f16');
+    expect(planChunks(8, [ownF16(8), { byteOffset: 8, bufferSize: 64 }], 2 ** 27, 256, 2).vector).toBe('f16');
+    expect(planChunks(9, [ownF16(9), { byteOffset: 0, bufferSize: 20 }], 2 ** 27, 256, 2).vector).toBe('f16');
+  });
+
   test('splits past the binding limit at aligned offsets, covering every element once', () => {
     const n = 3.5 * 1024 + 3;
     const operands = [{ byteOffset: 4 * 1000, bufferSize: 4 * 1000 + 4 * n }, own(n)];

@@ -40,6 +40,20 @@ describe('elementwiseShader', () => {
     expect(inPlace).toMatch(/fn half_x\(p: u32\) -> u32 \{\n  return \(y\[p >> 1u\]/);
   });
 
+  test('f16vec4: eight halves per vec4<u32>, low and high halves as two vec4<f32>, a tail merging halves', () => {
+    const code = elementwiseShader(ELEMENTWISE.tanh, 'backward', { vector: 'f16vec4', xIsY: false, dyIsY: false });
+    expect(code).toMatch(/var<storage, read_write> y: array<vec4<u32>>/);
+    expect(code).toMatch(/@binding\(3\) var<storage, read> dy: array<vec4<u32>>/);
+    expect(code).toMatch(/y\[params.y_off \+ i\] = apply8\(x\[params.x_off \+ i\], dy\[params.dy_off \+ i\]\);/);
+    expect(code).toMatch(/f16_widen\(xw & vec4\(0xffffu\)\), f16_widen\(gw & vec4\(0xffffu\)\)/);
+    expect(code).toMatch(/let live = params.n % 8u;[^]*\(old & ~mask\) \| \(apply8\(/);
+    expect(code.replace(/\/\/.*$/gm, '')).not.toMatch(/pack2x16float|unpack2x16float|[^_]f16\(|enable f16/);
+    const inPlace = elementwiseShader(ELEMENTWISE.relu, 'forward', { vector: 'f16vec4', xIsY: true, dyIsY: false });
+    expect(inPlace).not.toMatch(/@binding\(1\)|@binding\(3\)|gw/);
+    expect(inPlace).toMatch(/apply\(f16_widen\(xw >> vec4\(16u\)\), vec4\(1.0\)\)/);
+    expect(inPlace).toMatch(/apply8\(y\[params.x_off \+ i\]\)/);
+  });
+
   test('the derivative mode is backward with dy = 1, and binds no dy', () => {
     const code = elementwiseShader(ELEMENTWISE.sigmoid, 'derivative', { vector: 'vec4', xIsY: false, dyIsY: false });
     expect(code).toMatch(/sigmoid_backward\(z, g\)/);
