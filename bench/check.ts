@@ -26,19 +26,22 @@ export function referenceHead(c: BenchCase, x: Float32Array, dy: Float32Array): 
 }
 
 /**
- * The largest error of `got` against `want`, in units of a loose tolerance (1e-3 relative plus 1e-5
- * of the largest |want|): below 1 means the contender computed the op. Infinity when a value is
- * missing or not finite where the reference is.
+ * The largest error of `got` against `want`, in units of a loose tolerance: below 1 means the
+ * contender computed the op. Infinity when a value is missing or not finite where the reference is.
+ * f32 results: 1e-3 relative plus 1e-5 of the largest |want|. f16 results: 2⁻⁸ relative (a few f16
+ * steps, where a backward from the saved output also reads the rounded y) plus the spacing of the
+ * f16 subnormals, 2⁻²⁴ (a long row's probabilities are f16 subnormals) plus 2⁻¹⁰ of the largest |want|.
  */
-export function toleranceRatio(got: ArrayLike<number>, want: Float64Array): number {
+export function toleranceRatio(got: ArrayLike<number>, want: Float64Array, dtype: 'f32' | 'f16' = 'f32'): number {
   let scale = 0;
   for (const w of want) scale = Math.max(scale, Math.abs(w));
+  const [relative, ofScale, absolute] = dtype === 'f16' ? [2 ** -8, 2 ** -10, 2 ** -24] : [1e-3, 1e-5, Number.MIN_VALUE];
   let worst = 0;
   for (let i = 0; i < want.length; i++) {
     const g = got[i];
     const w = want[i]!;
     if (g === undefined || !Number.isFinite(g)) return Infinity;
-    worst = Math.max(worst, Math.abs(g - w) / (1e-3 * Math.abs(w) + 1e-5 * scale + Number.MIN_VALUE));
+    worst = Math.max(worst, Math.abs(g - w) / (relative * Math.abs(w) + ofScale * scale + absolute));
   }
   return worst;
 }

@@ -241,7 +241,7 @@ async function runCase(
       const read = heads.get(label);
       if (read) {
         try {
-          check = toleranceRatio(await read(), want);
+          check = toleranceRatio(await read(), want, label === 'ours' ? c.dtype : 'f32');
         } catch (e) {
           results[label] = { status: 'error', reason: `reading the output: ${errorText(e)}` };
           continue;

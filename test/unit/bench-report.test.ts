@@ -2,6 +2,7 @@
 // generated from the committed full run (so the README cannot drift from bench/results.json).
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { toleranceRatio } from '../../bench/check.js';
 import { overheadVerdicts, readmeSections } from '../../bench/report.mjs';
 import { replaceSection } from '../../scripts/readme.mjs';
 
@@ -39,5 +40,18 @@ describe('README sections', () => {
     const section = readmeSections(results)[name];
     expect(section, `bench/results.json has no ${name} figures`).toBeDefined();
     expect(readme).toBe(replaceSection(readme, name, section!));
+  });
+});
+
+describe('the spot check', () => {
+  test('f16: a long row\'s probabilities, stored as f16 subnormals, pass; a dropped or doubled result fails', () => {
+    // 1/262144 lies among the f16 subnormals, whose spacing is 2^-24: the stored value is 64·2^-24.
+    const want = Float64Array.from({ length: 8 }, (_, i) => (1 + i / 100) / 262144);
+    const stored = Array.from(want, (w) => Math.round(w * 2 ** 24) * 2 ** -24);
+    expect(toleranceRatio(stored, want, 'f16')).toBeLessThan(1);
+    expect(toleranceRatio(stored, want, 'f32')).toBeGreaterThan(1);
+    expect(toleranceRatio(stored.map((v) => 2 * v), want, 'f16')).toBeGreaterThan(1);
+    expect(toleranceRatio(stored.map(() => 0), want, 'f16')).toBeGreaterThan(1);
+    expect(toleranceRatio([NaN, ...stored.slice(1)], want, 'f16')).toBe(Infinity);
   });
 });
