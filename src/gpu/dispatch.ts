@@ -62,6 +62,8 @@ export interface Chunk {
 
 export interface ChunkPlan {
   readonly vector: 'vec4' | 'scalar' | 'f16' | 'f16vec4';
+  /** Bytes per storage element of the bindings: 16 on the 16-byte paths, else the element's bytes. */
+  readonly unit: number;
   readonly chunks: readonly Chunk[];
 }
 
@@ -100,7 +102,7 @@ export function planChunks(
     const bindings = operands.map((o) => bindingAt(o.byteOffset + elementBytes * start, bytes, alignment, unit));
     chunks.push({ start, length, bindings });
   }
-  return { vector: f16 ? (vec4 ? 'f16vec4' : 'f16') : vec4 ? 'vec4' : 'scalar', chunks };
+  return { vector: f16 ? (vec4 ? 'f16vec4' : 'f16') : vec4 ? 'vec4' : 'scalar', unit, chunks };
 }
 
 /**

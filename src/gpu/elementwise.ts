@@ -23,7 +23,6 @@ export function runElementwise(rt: GpuRuntime, call: ElementwiseCall, { x, dy, o
     rt.device.limits.minStorageBufferOffsetAlignment, x.bytesPerElement,
   );
   const perStep = elementsPerStep(plan.vector);
-  const unit = plan.vector === 'vec4' || plan.vector === 'f16vec4' ? 16 : x.bytesPerElement;
   const variant: ElementwiseVariant = {
     vector: plan.vector,
     xIsY: shared[0]!,
@@ -41,7 +40,7 @@ export function runElementwise(rt: GpuRuntime, call: ElementwiseCall, { x, dy, o
       errors, plan.vector !== 'scalar',
     );
     for (const chunk of plan.chunks) {
-      const [bx, by, bdy] = mergeShared(chunk.bindings, shared, unit);
+      const [bx, by, bdy] = mergeShared(chunk.bindings, shared, plan.unit);
       const entries: GPUBindGroupEntry[] = [{ binding: 2, resource: { buffer: y.buffer, offset: by!.offset, size: by!.size } }];
       if (!variant.xIsY) entries.push({ binding: 1, resource: { buffer: x.buffer, offset: bx!.offset, size: bx!.size } });
       if (dy && !variant.dyIsY) entries.push({ binding: 3, resource: { buffer: dy.buffer, offset: bdy!.offset, size: bdy!.size } });

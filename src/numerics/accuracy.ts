@@ -196,11 +196,7 @@ export const MIN_SUBNORMAL_F16 = 2 ** -24;
 export function f16Round(x: number): number {
   if (!Number.isFinite(x) || x === 0) return x;
   const a = Math.abs(x);
-  // The spacing of f16 values at |x|: 2⁻²⁴ among the subnormals, 2^(e−10) in the binade [2^e, 2^(e+1)).
-  const e = Math.max(-14, Math.floor(Math.log2(a)));
-  // log2 may be off by one at a binade's edge; the spacing is then fixed by the comparison below.
-  const binade = 2 ** e > a ? e - 1 : 2 ** (e + 1) <= a ? e + 1 : e;
-  const ulp = 2 ** (Math.max(-14, binade) - 10);
+  const ulp = f16Spacing(a);
   const q = a / ulp; // exact: a scaling by a power of two
   let r = Math.floor(q);
   const rest = q - r;
@@ -209,7 +205,20 @@ export function f16Round(x: number): number {
   return Math.sign(x) * (rounded > MAX_F16 ? Infinity : rounded);
 }
 
-/** The 16 bits of f16Round(x); NaN gives the quiet NaN 0x7e00 with x's sign. */
+/**
+ * The spacing of f16 values at x: 2⁻²⁴ among the subnormals (below 2⁻¹⁴), else 2^(e − 10) in the
+ * binade [2^e, 2^(e+1)).
+ */
+export function f16Spacing(x: number): number {
+  const a = Math.abs(x);
+  if (!(a >= MIN_NORMAL_F16)) return MIN_SUBNORMAL_F16;
+  const e = Math.floor(Math.log2(a));
+  // log2 may be off by one at a binade's edge; the comparisons put a in its binade.
+  const binade = 2 ** e > a ? e - 1 : 2 ** (e + 1) <= a ? e + 1 : e;
+  return 2 ** (binade - 10);
+}
+
+/** The 16 bits of f16Round(x); NaN gives the quiet NaN 0x7e00. */
 export function f16Bits(x: number): number {
   const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
   if (Number.isNaN(x)) return 0x7e00;
@@ -236,7 +245,11 @@ export const F16_VALUES: Float64Array = Float64Array.from({ length: 65536 }, (_,
 /** f16Round(x)'s position on the f16 line: neighbours differ by 1, ±0 are 0, ±∞ one past ±65504. */
 export function f16Ordinal(x: number): number {
   if (Number.isNaN(x)) throw new RangeError('f16Ordinal: NaN has no position on the f16 line');
-  const bits = f16Bits(x);
+  return f16OrdinalOfBits(f16Bits(x));
+}
+
+/** The position on the f16 line of the f16 with these bits (not NaN): sign and magnitude to an integer. */
+export function f16OrdinalOfBits(bits: number): number {
   return bits & 0x8000 ? -(bits & 0x7fff) : bits;
 }
 
@@ -247,7 +260,7 @@ export function f16UlpDistance(a: number, b: number): number {
 }
 
 /** 65536, one ULP of the next binade above 65504: an exact value at least this far out must give ∞. */
-const F16_OVERFLOW = 65536;
+export const F16_OVERFLOW = 65536;
 
 /**
  * The f16 results within `ulps` steps of f16Round(exact). NaN accepts only NaN and nothing else

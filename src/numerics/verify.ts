@@ -2,8 +2,8 @@
 // of src/numerics/accuracy.ts, and the inputs they are judged on. The demo, the GPU tests and the
 // benchmark's spot checks all use this module; it has no DOM and no GPU, so unit tests run it in Node.
 import {
-  F16_VALUES, MIN_NORMAL_F16, MIN_NORMAL_F32, MIN_SUBNORMAL_F16, SOFTMAX_CONTRACT, SOFTMAX_F16_CONTRACT, f16Interval, f16Ordinal,
-  f16UlpDistance, absoluteInterval, acceptFlushed, boundFraction, flushCandidates, isSubnormalF32,
+  F16_OVERFLOW, F16_VALUES, MIN_NORMAL_F32, SOFTMAX_CONTRACT, SOFTMAX_F16_CONTRACT, f16Interval, f16Ordinal, f16OrdinalOfBits,
+  f16Spacing, f16UlpDistance, absoluteInterval, acceptFlushed, boundFraction, flushCandidates, isSubnormalF32,
   measuredUlps, ulpDistance,
 } from './accuracy.js';
 import {
@@ -312,7 +312,6 @@ export function randomF16Patterns(n: number, seed: number): Uint16Array {
 }
 
 const isNanBits = (h: number): boolean => (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
-const ordinalOfBits = (h: number): number => (h & 0x8000 ? -(h & 0x7fff) : h);
 
 /**
  * The f16 contract's bound at one element, in f16 ULP: 0 where the f32 kernel's result is exact
@@ -368,8 +367,8 @@ export function checkElementwiseF16(
     const bound = f16UlpBound(act, p, mode, xi, exact);
     let ulps: number;
     if (Number.isNaN(exact) || isNanBits(g)) ulps = Number.isNaN(exact) && isNanBits(g) ? 0 : Infinity;
-    else if (Math.abs(exact) >= 65536) ulps = (g & 0x7fff) === 0x7c00 && (g >> 15) === (exact < 0 ? 1 : 0) ? 0 : Infinity;
-    else ulps = Math.abs(ordinalOfBits(g) - f16Ordinal(exact));
+    else if (Math.abs(exact) >= F16_OVERFLOW) ulps = (g & 0x7fff) === 0x7c00 && (g >> 15) === (exact < 0 ? 1 : 0) ? 0 : Infinity;
+    else ulps = Math.abs(f16OrdinalOfBits(g) - f16Ordinal(exact));
     if (ulps > bound && absolute && Number.isFinite(exact) && (g & 0x7c00) !== 0x7c00) {
       // Near a zero crossing of f or f' the f32 kernel is only accurate in absolute terms.
       const tolerance = absolute(xi, p) * (mode === 'backward' ? Math.abs(dyi) : 1) + MIN_NORMAL_F32 + f16Spacing(exact);
@@ -497,15 +496,6 @@ export function checkSoftmax(
   return checkBounds(label, got, exact, (i) => SOFTMAX_CONTRACT.logSoftmaxBackward(dy![i]!, p[i]!, absDy(i)) + extra(exact[i]!));
 }
 
-/** The spacing of f16 values at x: 2⁻²⁴ below 2⁻¹⁴, else 2^(e − 10) in the binade [2^e, 2^(e+1)). */
-export function f16Spacing(x: number): number {
-  const a = Math.abs(x);
-  if (!(a >= MIN_NORMAL_F16)) return MIN_SUBNORMAL_F16;
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  return 2 ** (e - 10);
-}
-
 /**
  * Checks f16 softmax or logSoftmax results against the f16 contract (SOFTMAX_F16_CONTRACT). x and dy
  * are the f16 inputs as numbers, got the f16 results' bits. forward: softmax within 1 f16 ULP of the
@@ -532,7 +522,7 @@ export function checkSoftmaxF16(
       result.worst = fraction;
       result.worstAt = `${label} [${i}]: got ${g}, exact ${e}`;
     }
-    if (!(fraction <= 1) && ++result.failureCount <= 8) {
+    if (!(fraction <= 1) && ++result.failureCount <= DESCRIBED_FAILURES) {
       result.failures.push(`${label} [${i}] x=${x[i]}: got ${g}, want ${f16Interval(e, SOFTMAX_F16_CONTRACT.probabilityUlps).describe}` +
         (name === 'logSoftmax' ? ` or ${e} ± ${SOFTMAX_F16_CONTRACT.logProbability(e)}` : ''));
     }

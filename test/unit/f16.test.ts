@@ -1,11 +1,10 @@
 // Tests of the f16 interval code and conversions themselves: the f16 GPU tests are only as good as these.
 import { describe, expect, test } from 'vitest';
 import {
-  F16_VALUES, MAX_F16, f16Bits, f16FromBits, f16FromOrdinal, f16Interval, f16Ordinal, f16Round, f16UlpDistance,
+  F16_VALUES, MAX_F16, f16Bits, f16FromBits, f16FromOrdinal, f16Interval, f16Ordinal, f16Round, f16Spacing, f16UlpDistance,
 } from '../../src/numerics/accuracy.js';
 import { f16BitsOfF32, roundToF16Bits } from '../../src/numerics/f16.js';
-import { checkElementwiseF16, f16Spacing } from '../../src/numerics/verify.js';
-import { randomUint32 } from '../../src/numerics/verify.js';
+import { checkElementwiseF16, randomUint32 } from '../../src/numerics/verify.js';
 
 const S = 2 ** -24; // the smallest f16 subnormal, and the spacing of all of them
 
