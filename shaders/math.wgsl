@@ -205,10 +205,15 @@ struct Diff {
 }
 
 fn exact_diff(a: vec4<f32>, b: vec4<f32>) -> Diff {
+  let d = two_diff(a, b);
+  return Diff(d.hi, select(d.lo, vec4(0.0), is_inf(d.hi) | is_nan(d.lo)));
+}
+
+// exact_diff without the care for infinities: lo is NaN where hi is not finite.
+fn two_diff(a: vec4<f32>, b: vec4<f32>) -> Diff {
   let hi = a - b;
   let bb = hi - a;
-  let lo = (a - (hi - bb)) + (-b - bb);
-  return Diff(hi, select(lo, vec4(0.0), is_inf(hi) | is_nan(lo)));
+  return Diff(hi, (a - (hi - bb)) + (-b - bb));
 }
 
 // e^(a − b) as mantissa and exponent, accurate even where a − b is not an f32: the rounding error of
@@ -223,9 +228,10 @@ fn exp_diff(a: vec4<f32>, b: vec4<f32>) -> ExpParts {
 }
 
 // e^(a − b) as exp_split's parts, for a − b <= 88 (softmax's x − m or x − r): the rounding error of
-// the subtraction goes in as the carry. 0 where a − b is −∞ or below the normal range; NaN where it is NaN.
+// the subtraction goes in as the carry (exp_split_carry ignores it where a − b is −∞). 0 where a − b
+// is −∞ or below the normal range; NaN where it is NaN.
 fn exp_diff_split(a: vec4<f32>, b: vec4<f32>) -> ExpSplit {
-  let d = exact_diff(a, b);
+  let d = two_diff(a, b);
   return exp_split_carry(d.hi, d.lo, EXP_FLOOR);
 }
 

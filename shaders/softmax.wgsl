@@ -2,9 +2,9 @@
 //   math.wgsl + this file + softmax_subgroups.wgsl or softmax_workgroup.wgsl + fn kernel(group, v)
 // where `kernel` chains the lane statistics and the writer below that the mode needs (see the wgsl
 // programs of SOFTMAX in src/activations/table.ts), and the variant file defines the entry point and how
-// a row's lanes merge: `share` (what a lane gathers) and `reduce`. The ACCESS placeholder defines read_x,
-// read_dy and write_y, one element each, for f32 or packed f16 storage (src/gpu/kernels.ts): x and dy
-// are read through y's binding when the call is in place. The statistics are f32 either way.
+// a row's lanes merge: `share` (what a lane gathers) and `reduce`. The ACCESS placeholder defines
+// load4_x, load4_dy and store4_y (see Work below), for f32 or packed f16 storage: x and dy are read
+// through y's binding when the call is in place. The statistics are f32 either way.
 //
 // Layout. The tensor is seen as [outer, len, inner], the reduced axis in the middle: row r is
 // (o, i) = (r / inner, r % inner) and its element j sits at o·len·inner + j·inner + i. A non-last
@@ -17,7 +17,10 @@
 //   v = slot·lanes + q (lane_shift = 0): a unit's lanes are neighbours, and read neighbouring columns;
 //   v = q·units + slot (row_shift = 0): strided rows on the workgroup path, where neighbouring lanes
 //       then read rows i and i + 1, neighbours in memory.
-// Lane q takes the unit's columns q, q + lanes, q + 2·lanes, ... four at a time, as one vec4 of math.
+// A lane takes four of the unit's columns per step, as one vec4 of math: q, q + lanes, q + 2·lanes,
+// q + 3·lanes (softmax_elements.wgsl), or 4q .. 4q + 3 where the rows allow vec4 loads
+// (softmax_vec4.wgsl); the ACCESS placeholder is one of those files, which define the loads and the
+// store, and SIDE_BY_SIDE, how many columns a lane's first step starts past the previous lane's.
 // Blocks pass their statistics on through `partials` to the next dispatch. A row longer than a
 // storage binding is cut into runs of whole blocks, each bound on its own (from column col0).
 //
@@ -58,7 +61,7 @@ struct Work {
   q: u32,       // the lane's place among its unit's lanes
   lanes: u32,
   block: u32,
-  first: u32,   // the block's columns are [first, end)
+  first: u32,   // the lane's first column; the block ends before column `end`
   end: u32,
 }
 
@@ -75,91 +78,51 @@ fn work_of(group: u32, v: u32) -> Work {
   let i = row - o * params.inner;
   let first = block * params.block_len;
   let end = min(params.len, first + params.block_len);
-  return Work(block < params.block_end, row, o * params.len * params.inner + i, q, lanes, block, first, end);
-}
-
-// Columns j, j + lanes, j + 2·lanes, j + 3·lanes of the lane's row (j < end).
-fn columns(w: Work, j: u32) -> vec4<u32> {
-  return vec4(j) + vec4(0u, 1u, 2u, 3u) * w.lanes;
-}
-
-// Where those columns are, counted from an operand's offset. Columns past the block's end are not
-// clamped (a min per element cost ~10% of softmax's forward time on the software adapter): loads
-// there read whatever WebGPU's robust buffer access returns, a value of the binding or 0, and
-// load4_* replace it with their fill; store4_y writes only the live columns.
-fn places(w: Work, cols: vec4<u32>) -> vec4<u32> {
-  return vec4(w.base) + (cols - vec4(params.col0)) * params.inner;
-}
-
-// The four elements of x at `columns(w, j)`; `fill` past the block's end.
-fn load4_x(w: Work, j: u32, fill: f32) -> vec4<f32> {
-  let cols = columns(w, j);
-  let at = vec4(params.x_off) + places(w, cols);
-  let v = vec4(read_x(at.x), read_x(at.y), read_x(at.z), read_x(at.w));
-  return select(vec4(fill), v, cols < vec4(w.end));
-}
-
-fn load4_dy(w: Work, j: u32, fill: f32) -> vec4<f32> {
-  let cols = columns(w, j);
-  let at = vec4(params.dy_off) + places(w, cols);
-  let v = vec4(read_dy(at.x), read_dy(at.y), read_dy(at.z), read_dy(at.w));
-  return select(vec4(fill), v, cols < vec4(w.end));
-}
-
-fn store4_y(w: Work, j: u32, value: vec4<f32>) {
-  let cols = columns(w, j);
-  let at = vec4(params.y_off) + places(w, cols);
-  let live = cols < vec4(w.end);
-  write_y(at.x, value.x); // column j < end: the loops guarantee it
-  if (live.y) {
-    write_y(at.y, value.y);
-  }
-  if (live.z) {
-    write_y(at.z, value.z);
-  }
-  if (live.w) {
-    write_y(at.w, value.w);
-  }
+  return Work(block < params.block_end, row, o * params.len * params.inner + i, q, lanes, block, first + q * SIDE_BY_SIDE, end);
 }
 
 // ---- Statistics of one lane ----
 
 struct Running {
   r: f32,       // the reference: s sums e^(x − r)
-  m: f32,       // the max so far; +∞ once a NaN or +∞ was seen
+  m: f32,       // the max so far (NaN or any value once a NaN was seen)
   s: vec2<f32>, // Σ e^(x − r), compensated
   d: vec2<f32>, // Σ dy, compensated, where the kernel needs it
 }
 
+// r starts at −FLT_MAX, not −∞: x − r is then −∞ for a masked element (x = −∞), whose term is 0, and
+// never −∞ − (−∞).
+const LOWEST: f32 = -0x1.fffffep+127f;
+
 fn running_start() -> Running {
-  return Running(neg_inf(), neg_inf(), vec2(0.0), vec2(0.0));
+  return Running(LOWEST, neg_inf(), vec2(0.0), vec2(0.0));
 }
 
-// The online max-and-sum step for four elements (−∞ for the missing ones).
+// The online max-and-sum step for four elements (−∞ for the missing ones). NaN and +∞ need no test:
+// x − r is NaN for either (+∞ first moves r to +∞), and so the sum is NaN, which `finish` turns into
+// the mark m = +∞.
 fn add_x(run: ptr<function, Running>, x4: vec4<f32>) {
-  if (any(is_nan(x4) | is_pos_inf(x4))) {
-    (*run).m = pos_inf();
-    return;
-  }
   let top = max(max(x4.x, x4.y), max(x4.z, x4.w));
   (*run).m = max((*run).m, top);
   if (top > (*run).r + REBASE) {
-    // From r = −∞ nothing but zeros was summed yet: no factor to apply.
-    if ((*run).r > neg_inf()) {
-      (*run).s *= exp_diff1((*run).r, top);
-    }
+    (*run).s *= exp_diff1((*run).r, top);
     (*run).r = top;
   }
-  // x = −∞ (a masked or missing element) is 0 even while r is still −∞, where x − r is NaN.
-  let p = exp_diff_split(x4, vec4((*run).r));
-  let e = select(split_value(p, vec4(0)), vec4(0.0), bitcast<vec4<u32>>(x4) == vec4(0xff800000u));
-  (*run).s = add_compensated((*run).s, (e.x + e.y) + (e.z + e.w));
+  (*run).s = add_compensated((*run).s, sum4(split_value(exp_diff_split(x4, vec4((*run).r)), vec4(0))));
 }
 
-// The lane's statistic, its sum moved from the reference r to its max m (m − r <= REBASE).
+fn sum4(v: vec4<f32>) -> f32 {
+  return (v.x + v.y) + (v.z + v.w);
+}
+
+// The lane's statistic, its sum moved from the reference r to its max m (m − r <= REBASE). A NaN sum
+// marks a row with a NaN or +∞: m = +∞.
 fn finish(run: Running) -> vec4<f32> {
   var s = run.s.x + run.s.y;
-  if (run.r != run.m) {
+  if (is_nan1(s)) {
+    return vec4(pos_inf(), s, run.d.x + run.d.y, 0.0);
+  }
+  if (run.r < run.m) {
     s *= exp_diff1(run.r, run.m);
   }
   return vec4(run.m, s, run.d.x + run.d.y, 0.0);
@@ -169,7 +132,7 @@ fn finish(run: Running) -> vec4<f32> {
 fn lane_stats(w: Work) -> vec4<f32> {
   var run = running_start();
   if (w.live) {
-    for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+    for (var j = w.first; j < w.end; j += 4u * w.lanes) {
       add_x(&run, load4_x(w, j, neg_inf()));
     }
   }
@@ -180,10 +143,10 @@ fn lane_stats(w: Work) -> vec4<f32> {
 fn lane_stats_dy_sum(w: Work) -> vec4<f32> {
   var run = running_start();
   if (w.live) {
-    for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+    for (var j = w.first; j < w.end; j += 4u * w.lanes) {
       add_x(&run, load4_x(w, j, neg_inf()));
       let g = load4_dy(w, j, 0.0);
-      run.d = add_compensated(run.d, (g.x + g.y) + (g.z + g.w));
+      run.d = add_compensated(run.d, sum4(g));
     }
   }
   return finish(run);
@@ -193,9 +156,9 @@ fn lane_stats_dy_sum(w: Work) -> vec4<f32> {
 fn lane_dy_sum(w: Work) -> vec4<f32> {
   var d = vec2(0.0);
   if (w.live) {
-    for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+    for (var j = w.first; j < w.end; j += 4u * w.lanes) {
       let g = load4_dy(w, j, 0.0);
-      d = add_compensated(d, (g.x + g.y) + (g.z + g.w));
+      d = add_compensated(d, sum4(g));
     }
   }
   return vec4(neg_inf(), 0.0, d.x + d.y, 0.0);
@@ -207,11 +170,11 @@ fn lane_dot_softmax(w: Work, st: vec4<f32>) -> vec4<f32> {
   let s = frexp(st.y);
   var d = vec2(0.0);
   if (w.live) {
-    for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+    for (var j = w.first; j < w.end; j += 4u * w.lanes) {
       let p = exp_diff(load4_x(w, j, neg_inf()), vec4(st.x));
       let g = load4_dy(w, j, 0.0);
       let t = select(mul_scaled(g, p.m / s.fract, p.e - s.exp), g, is_nan(g));
-      d = add_compensated(d, (t.x + t.y) + (t.z + t.w));
+      d = add_compensated(d, sum4(t));
     }
   }
   return vec4(neg_inf(), 0.0, d.x + d.y, 0.0);
@@ -221,9 +184,9 @@ fn lane_dot_softmax(w: Work, st: vec4<f32>) -> vec4<f32> {
 fn lane_dot_given(w: Work) -> vec4<f32> {
   var d = vec2(0.0);
   if (w.live) {
-    for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+    for (var j = w.first; j < w.end; j += 4u * w.lanes) {
       let t = load4_x(w, j, 0.0) * load4_dy(w, j, 0.0);
-      d = add_compensated(d, (t.x + t.y) + (t.z + t.w));
+      d = add_compensated(d, sum4(t));
     }
   }
   return vec4(neg_inf(), 0.0, d.x + d.y, 0.0);
@@ -268,11 +231,11 @@ fn write_softmax(w: Work, st: vec4<f32>) {
   if (!w.live) {
     return;
   }
-  let bad = not_finite(st.x);
-  let inv_s = 1.0 / st.y;
-  for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+  // NaN for a row without a max (m = ±∞): every product below is then NaN, 2^k = 0 included.
+  let inv_s = select(1.0 / st.y, nan(), not_finite(st.x));
+  for (var j = w.first; j < w.end; j += 4u * w.lanes) {
     let p = exp_diff_split(load4_x(w, j, neg_inf()), vec4(st.x));
-    store4_y(w, j, select(((1.0 + p.q) * inv_s) * pow2_shifted(p.t, vec4(0)), vec4(nan()), bad));
+    store4_y(w, j, ((1.0 + p.q) * inv_s) * pow2_shifted(p.t, vec4(0)));
   }
 }
 
@@ -293,7 +256,7 @@ fn write_log_softmax(w: Work, st: vec4<f32>) {
   }
   let bad = not_finite(st.x);
   let log_s = log_of(st.y);
-  for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+  for (var j = w.first; j < w.end; j += 4u * w.lanes) {
     let d = exact_diff(load4_x(w, j, neg_inf()), vec4(st.x));
     store4_y(w, j, select((d.hi - log_s) + d.lo, vec4(nan()), bad));
   }
@@ -307,7 +270,7 @@ fn write_softmax_backward(w: Work, st: vec4<f32>, g: f32) {
   }
   let bad = not_finite(st.x) || is_nan1(g);
   let s = frexp(st.y);
-  for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+  for (var j = w.first; j < w.end; j += 4u * w.lanes) {
     let p = exp_diff(load4_x(w, j, neg_inf()), vec4(st.x));
     let t = load4_dy(w, j, 0.0) - g;
     let dx = select(mul_scaled(t, p.m / s.fract, p.e - s.exp), t, is_nan(t));
@@ -322,7 +285,7 @@ fn write_log_softmax_backward(w: Work, st: vec4<f32>) {
   }
   let bad = not_finite(st.x) || is_nan1(st.z);
   let s = frexp(st.y);
-  for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+  for (var j = w.first; j < w.end; j += 4u * w.lanes) {
     let p = exp_diff(load4_x(w, j, neg_inf()), vec4(st.x));
     let g = load4_dy(w, j, 0.0);
     let dx = g - mul_scaled(vec4(st.z), p.m / s.fract, p.e - s.exp);
@@ -336,7 +299,7 @@ fn write_softmax_backward_given(w: Work, g: f32) {
     return;
   }
   let bad = is_nan1(g);
-  for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+  for (var j = w.first; j < w.end; j += 4u * w.lanes) {
     let y4 = load4_x(w, j, 0.0);
     let t = load4_dy(w, j, 0.0) - g;
     store4_y(w, j, select(y4 * t, vec4(nan()), vec4(bad) | is_nan(y4) | is_nan(t)));
@@ -349,7 +312,7 @@ fn write_log_softmax_backward_given(w: Work, g: f32) {
     return;
   }
   let bad = is_nan1(g);
-  for (var j = w.first + w.q; j < w.end; j += 4u * w.lanes) {
+  for (var j = w.first; j < w.end; j += 4u * w.lanes) {
     let l = load4_x(w, j, neg_inf());
     let p = exp_parts(l);
     let d = load4_dy(w, j, 0.0);

@@ -14,6 +14,7 @@ var<private> by_shuffles: bool;
 fn share(w: Work) -> Work {
   var whole = w;
   if (!by_shuffles) {
+    whole.first -= w.q * SIDE_BY_SIDE;
     whole.q = 0u;
     whole.lanes = 1u;
   }

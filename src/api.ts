@@ -37,6 +37,15 @@ export interface CreateOptions {
    */
   subgroups?: boolean;
   /**
+   * How softmax and logSoftmax spread a row over invocations. 'parallel': several invocations share
+   * a row (or a block of a long row), each reading every few columns, and merge their statistics,
+   * as a GPU needs to keep its lanes busy. 'serial': one invocation per row or block, nothing to
+   * merge; faster on a software adapter, whose lanes are a CPU's SIMD elements, and which the rows
+   * alone keep busy. Default: 'serial' on a fallback (software) adapter, as its
+   * GPUAdapterInfo.isFallbackAdapter says (SwiftShader), else 'parallel'.
+   */
+  rowLanes?: 'serial' | 'parallel';
+  /**
    * At most this many workgroups per grid dimension (default: the device's limit). A small value
    * sends small inputs down the 2D-grid path that large ones take.
    */
@@ -95,7 +104,10 @@ export class Activations {
   constructor(
     readonly device: GPUDevice,
     private readonly ownsDevice: boolean,
-    options: { subgroups: boolean; maxWorkgroupsPerDimension: number; maxBindingSize?: number; subgroupLanes?: number; poolBytes?: number },
+    options: {
+      subgroups: boolean; serialRows: boolean; maxWorkgroupsPerDimension: number; maxBindingSize?: number; subgroupLanes?: number;
+      poolBytes?: number;
+    },
     /**
      * How softmax and logSoftmax run: runSoftmax, or undefined in an instance of the
      * `webgpu-activations/elementwise` entry (no default, so that the class itself holds no reference).
@@ -109,6 +121,11 @@ export class Activations {
       subgroupLanes: options.subgroupLanes ?? device.adapterInfo?.subgroupMinSize ?? 4,
     });
     this.lost = this.rt.lost;
+  }
+
+  /** How softmax spreads a row over invocations (see CreateOptions.rowLanes). */
+  get rowLanes(): 'serial' | 'parallel' {
+    return this.rt.serialRows ? 'serial' : 'parallel';
   }
 
   /** True when softmax merges lanes with subgroup operations (see CreateOptions.subgroups). */
@@ -309,9 +326,12 @@ export type RowRunner = (rt: GpuRuntime, call: SoftmaxCall, operands: Operands) 
  * so that its bundle holds no reference to the softmax kernels and a bundler can leave them out.
  */
 export async function openActivations(options: CreateOptions, runRows: RowRunner | undefined): Promise<Activations> {
-  const { subgroups, maxWorkgroupsPerDimension, maxBindingSize } = options;
+  const { subgroups, maxWorkgroupsPerDimension, maxBindingSize, rowLanes } = options;
   if (subgroups !== undefined && typeof subgroups !== 'boolean') {
     throw new TypeError(`createActivations: subgroups must be true or false, got ${describe(subgroups)} ${String(subgroups)}`);
+  }
+  if (rowLanes !== undefined && rowLanes !== 'serial' && rowLanes !== 'parallel') {
+    throw new TypeError(`createActivations: rowLanes must be 'serial' or 'parallel', got ${describe(rowLanes)} ${String(rowLanes)}`);
   }
   if (maxWorkgroupsPerDimension !== undefined && (!Number.isSafeInteger(maxWorkgroupsPerDimension) || maxWorkgroupsPerDimension < 1)) {
     throw new RangeError(`createActivations: maxWorkgroupsPerDimension ${maxWorkgroupsPerDimension} is invalid; expected an integer >= 1`);
@@ -352,6 +372,7 @@ export async function openActivations(options: CreateOptions, runRows: RowRunner
   }
   return new Activations(device, owns, {
     subgroups: subgroups ?? hasSubgroups,
+    serialRows: (rowLanes ?? (device.adapterInfo?.isFallbackAdapter === true ? 'serial' : 'parallel')) === 'serial',
     maxWorkgroupsPerDimension: maxWorkgroupsPerDimension ?? limit,
     maxBindingSize,
     poolBytes: options.poolBytes,

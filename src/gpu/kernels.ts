@@ -6,7 +6,9 @@ import f16Wgsl from '../../shaders/f16.wgsl?raw';
 import mathWgsl from '../../shaders/math.wgsl?raw';
 import softmaxWgsl from '../../shaders/softmax.wgsl?raw';
 import softmaxJacobianWgsl from '../../shaders/softmax_jacobian.wgsl?raw';
+import softmaxElementsWgsl from '../../shaders/softmax_elements.wgsl?raw';
 import softmaxSubgroupsWgsl from '../../shaders/softmax_subgroups.wgsl?raw';
+import softmaxVec4Wgsl from '../../shaders/softmax_vec4.wgsl?raw';
 import softmaxWorkgroupWgsl from '../../shaders/softmax_workgroup.wgsl?raw';
 import specialWgsl from '../../shaders/special.wgsl?raw';
 import type { ElementwiseActivation, HostConstant, Mode, SoftmaxActivation, SoftmaxProgram } from '../activations/table.js';
@@ -297,6 +299,11 @@ export interface SoftmaxVariant {
   readonly subgroups: boolean;
   readonly xIsY: boolean;
   readonly dyIsY: boolean;
+  /**
+   * Every operand read and written as vec4<f32>s (shaders/softmax_vec4.wgsl): f32 rows along the last
+   * axis, a multiple of 4 long, with every operand at a multiple of 16 bytes.
+   */
+  readonly vec4: boolean;
 }
 
 /** The WGSL statements of `fn kernel` for one phase of a program. */
@@ -331,7 +338,7 @@ export function softmaxKey(name: string, mode: Mode, fromOutput: boolean, v: Sof
   const phase = typeof v.phase === 'number' ? `block-phase-${v.phase}` : v.phase;
   const merge = v.phase === 'thread' ? '' : v.subgroups ? '/subgroups' : '/workgroup';
   const dtypes = v.input === 'f32' && v.output === 'f32' ? '' : `/${v.input}-${v.output}`;
-  return `${name}/${mode}${fromOutput ? '/from-output' : ''}/${phase}${merge}${v.xIsY ? '/x=y' : ''}${v.dyIsY ? '/dy=y' : ''}${dtypes}`;
+  return `${name}/${mode}${fromOutput ? '/from-output' : ''}/${phase}${merge}${v.xIsY ? '/x=y' : ''}${v.dyIsY ? '/dy=y' : ''}${dtypes}${v.vec4 ? '/vec4' : ''}`;
 }
 
 /** Invocations per workgroup of the softmax kernels. */
@@ -361,11 +368,13 @@ export function softmaxShader(program: SoftmaxProgram, v: SoftmaxVariant): strin
     v.input === 'f16' || v.output === 'f16' ? f16Wgsl : '',
     fillTemplate(softmaxWgsl, {
       PARAMS: SOFTMAX_ROWS_PARAMS.wgsl(), WORKGROUP_SIZE: SOFTMAX_WORKGROUP,
-      INPUT: v.input === 'f16' ? 'u32' : 'f32', OUTPUT: v.output === 'f16' ? 'atomic<u32>' : 'f32',
-      ACCESS: [
+      INPUT: v.vec4 ? 'vec4<f32>' : v.input === 'f16' ? 'u32' : 'f32',
+      OUTPUT: v.vec4 ? 'vec4<f32>' : v.output === 'f16' ? 'atomic<u32>' : 'f32',
+      ACCESS: v.vec4 ? fillTemplate(softmaxVec4Wgsl, { X: v.xIsY ? 'y' : 'x', DY: v.dyIsY ? 'y' : 'dy' }) : [
         elementRead('x', v.xIsY ? 'y' : 'x', v.xIsY ? v.output : v.input, v.xIsY),
         elementRead('dy', v.dyIsY ? 'y' : 'dy', v.dyIsY ? v.output : v.input, v.dyIsY),
         elementWrite(v.output),
+        softmaxElementsWgsl,
       ].join('\n'),
     }),
     subgroups ? softmaxSubgroupsWgsl : softmaxWorkgroupWgsl,

@@ -51,6 +51,8 @@ export interface RuntimeOptions {
   readonly subgroups: boolean;
   /** The adapter's smallest subgroup size: at most this many lanes share a row on the subgroup path. */
   readonly subgroupLanes: number;
+  /** Softmax reduces each row, or block of a long row, in one invocation (CreateOptions.rowLanes). */
+  readonly serialRows: boolean;
 }
 
 /** Records one op's commands into a compute pass; pushes the errors of what it makes (Made.use). */
@@ -80,6 +82,7 @@ export class GpuRuntime implements TensorOwner {
   readonly maxWorkgroupsPerDimension: number;
   readonly subgroups: boolean;
   readonly subgroupLanes: number;
+  readonly serialRows: boolean;
   private readonly buffers: BufferLedger;
   private readonly queue: SharedQueue;
   private readonly uniforms: UniformSlots;
@@ -104,6 +107,7 @@ export class GpuRuntime implements TensorOwner {
     this.maxWorkgroupsPerDimension = options.maxWorkgroupsPerDimension;
     this.subgroups = options.subgroups;
     this.subgroupLanes = options.subgroupLanes;
+    this.serialRows = options.serialRows;
     this.lost = device.lost.then((info) => {
       this.close(new DeviceLostError(info.reason, `the GPU device was lost (${info.reason}): ${info.message}`));
       return { reason: info.reason, message: info.message };

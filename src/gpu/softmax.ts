@@ -48,12 +48,15 @@ const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n))
  * workgroup path strided rows keep min(inner, 32) rows side by side, interleaving their lanes, so
  * that neighbouring lanes read neighbouring addresses. Rows of at least 2·MIN_BLOCK columns, in a
  * dispatch with fewer than TARGET_GROUPS workgroups, are cut into blocks, and so is every row longer
- * than `maxBlockLen` columns (one binding's worth), into blocks of at most that many.
+ * than `maxBlockLen` columns (one binding's worth), into blocks of at most that many. `serial`: one
+ * lane per row or block, whatever the length (CreateOptions.rowLanes).
  */
-export function planRows(len: number, inner: number, rows: number, subgroupLanes?: number, maxBlockLen = Infinity): RowPlan {
+export function planRows(
+  len: number, inner: number, rows: number, subgroupLanes?: number, maxBlockLen = Infinity, serial = false,
+): RowPlan {
   const strided = inner > 1;
   let lanes = 1;
-  if (len > THREAD_ROW && !(strided && rows >= THREAD_ROWS)) {
+  if (!serial && len > THREAD_ROW && !(strided && rows >= THREAD_ROWS)) {
     lanes = Math.min(SOFTMAX_WORKGROUP, nextPow2(Math.ceil(len / 4)));
     if (subgroupLanes !== undefined) lanes = Math.min(lanes, subgroupLanes);
     else if (strided) lanes = Math.min(lanes, SOFTMAX_WORKGROUP / Math.min(nextPow2(inner), 32));
@@ -145,7 +148,7 @@ export interface SoftmaxPlan {
  */
 export function planSoftmax(
   layout: AxisLayout, operands: readonly OperandPlacement[], shared: readonly boolean[], room: number, alignment: number,
-  subgroupLanes?: number,
+  subgroupLanes?: number, serial = false,
 ): SoftmaxPlan {
   const { outer, len, inner } = layout;
   const slab = len * inner;
@@ -156,7 +159,7 @@ export function planSoftmax(
   if (size * slab <= room - alignment + 4 - slack) {
     const chunks = planSlabs(outer, slab, operands, room, alignment);
     const maxRows = chunks[0]!.outerCount * inner;
-    const rows = planRows(len, inner, maxRows, subgroupLanes);
+    const rows = planRows(len, inner, maxRows, subgroupLanes, Infinity, serial);
     const groups = chunks.map((c) => [{
       rows: c.outerCount * inner, firstBlock: 0, blockEnd: rows.blocks, col0: 0, bindings: mergeShared(c.bindings, shared, unit),
     }]);
@@ -164,7 +167,7 @@ export function planSoftmax(
   }
   // A binding holds `columns` whole columns of a slice (each inner elements), starting anywhere.
   const columns = Math.floor((room - alignment + 4 - slack) / (size * inner));
-  const rows = planRows(len, inner, inner, subgroupLanes, columns);
+  const rows = planRows(len, inner, inner, subgroupLanes, columns, serial);
   const perRun = Math.floor(columns / rows.blockLen);
   if (perRun < 1) {
     throw new RangeError(`planSoftmax: a block of ${rows.blockLen} columns of ${inner} f32s does not fit a ${room}-byte binding`);
@@ -241,10 +244,13 @@ function recordRows(
   const shared = operands.map((t) => t.buffer === y.buffer);
   const { rows: plan, maxRows, groups } = planSoftmax(
     layout, placements, shared, rt.bindingRoom(verb, sharedSpread(placements, shared)),
-    rt.device.limits.minStorageBufferOffsetAlignment, rt.subgroups ? rt.subgroupLanes : undefined,
+    rt.device.limits.minStorageBufferOffsetAlignment, rt.subgroups ? rt.subgroupLanes : undefined, rt.serialRows,
   );
   const xIsY = shared[0]!;
   const dyIsY = withDy && shared[2]!;
+  // Blocks start at multiples of 4 columns (planRows), so then every binding starts at a multiple of 4 f32s.
+  const vec4 = layout.inner === 1 && layout.len % 4 === 0 &&
+    operands.every((t) => t.dtype === 'f32' && t.byteOffset % 16 === 0);
   const phases: SoftmaxVariant['phase'][] = plan.blocks > 1
     ? program.stats.map((_, i) => i).concat(program.stats.length)
     : [plan.laneBits === 0 ? 'thread' : 'rows'];
@@ -256,7 +262,7 @@ function recordRows(
   rt.record(verb, withDy ? [x, dy!] : [x], [y], call.encoder, (pass, errors) => {
     for (const group of groups) {
       for (const phase of phases) {
-        const variant: SoftmaxVariant = { phase, subgroups: rt.subgroups, xIsY, dyIsY, input: x.dtype, output: y.dtype };
+        const variant: SoftmaxVariant = { phase, subgroups: rt.subgroups, xIsY, dyIsY, input: x.dtype, output: y.dtype, vec4 };
         const key = softmaxKey(name, mode, fromOutput, variant);
         const { pipeline, layout: bindLayout } = rt.pipeline(key, () => softmaxShader(program, variant), () => [
           ...(xIsY ? [] : [[1, false] as const]), [2, true], ...(withDy && !dyIsY ? [[3, false] as const] : []),

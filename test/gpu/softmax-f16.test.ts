@@ -1,5 +1,5 @@
-// softmax and logSoftmax in f16, every mode, on the shapes of the f32 suite and on both lane-merging
-// paths: the row statistics stay f32, only loads widen and stores round (to 1 f16 ULP). Tensors are
+// softmax and logSoftmax in f16, every mode, on the shapes of the f32 suite and on every way of
+// spreading rows (ROW_PATHS): the row statistics stay f32, only loads widen and stores round (to 1 f16 ULP). Tensors are
 // made with tensor(Float32Array, { dtype: 'f16' }) and read as bits, so every stack runs it, Node 20
 // (no Float16Array) included.
 import { afterAll, describe, expect, test } from 'vitest';
@@ -8,14 +8,13 @@ import { createActivations, type Activations, type GpuTensor } from '../../src/i
 import { F16_VALUES, SOFTMAX_F16_CONTRACT } from '../../src/numerics/accuracy.js';
 import { roundToF16Bits } from '../../src/numerics/f16.js';
 import { checkSoftmaxF16, normal, worstRowSum, type BoundCheck, type SoftmaxParams } from '../../src/numerics/verify.js';
-import { readBuffer, testAdapter } from '../helpers/gpu.js';
-import { SHAPES } from './softmax-cases.js';
+import { readBuffer } from '../helpers/gpu.js';
+import { ROW_PATHS, SHAPES } from './softmax-cases.js';
 
 const NAMES: SoftmaxName[] = ['softmax', 'logSoftmax'];
 /** f16 Jacobians are checked up to this many entries (the f32 suite covers the larger ones). */
 const MAX_JACOBIAN = 2 ** 18;
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-const PATHS = (await testAdapter()).features.has('subgroups') ? [true, false] : [false];
 
 /** f32 values rounded to f16 (nearest even), as the f16 tensor holds them. */
 const asF16 = (v: Float32Array) => Float32Array.from(roundToF16Bits(v), (h) => F16_VALUES[h]!);
@@ -26,12 +25,12 @@ async function bitsOf(act: Activations, t: GpuTensor<'f16'>): Promise<Uint16Arra
   return new Uint16Array(all.buffer, t.byteOffset, t.length).slice();
 }
 
-describe.each(PATHS)('f16, subgroups: %s', (subgroups) => {
+describe.each(ROW_PATHS)('f16, $name', ({ name: path, options }) => {
   let act: Activations;
   const report = new Map<string, number>();
   afterAll(() => {
     act?.destroy();
-    console.log(`softmax f16, subgroups ${subgroups}: worst error / bound (forward: f16 ULP)\n` +
+    console.log(`softmax f16, ${path}: worst error / bound (forward: f16 ULP)\n` +
       [...report].map(([k, v]) => `  ${k.padEnd(34)} ${v.toFixed(3)}`).join('\n'));
   });
   function expectWithin(r: BoundCheck, key: string) {
@@ -41,7 +40,7 @@ describe.each(PATHS)('f16, subgroups: %s', (subgroups) => {
 
   /** Every mode of both activations on x (f16 values), GPU-resident; backward from the output on the f16 output. */
   async function checkAllModes(x: Float32Array, dy: Float32Array, params: SoftmaxParams) {
-    act ??= await createActivations({ subgroups });
+    act ??= await createActivations(options);
     const tx = act.tensor(x, { dtype: 'f16' });
     const tdy = act.tensor(dy, { dtype: 'f16' });
     for (const name of NAMES) {
@@ -76,7 +75,7 @@ describe.each(PATHS)('f16, subgroups: %s', (subgroups) => {
   // statistics, which the f32 suite covers on every shape) those up to 2^16 elements. Scores × 30
   // (far tails, f16 subnormal probabilities) run up to 2^16 elements too: the f16 stores do not
   // depend on the length, and the float64 checks of the long rows dominate the suite's time.
-  const first = subgroups === PATHS[0];
+  const first = path === ROW_PATHS[0]!.name;
   test.each(SHAPES.filter(({ shape }) => first || count(shape) <= 2 ** 16))(
     'shape $shape axis $axis: random normal × 1 (and × 30 up to 2^16 elements), every mode', async ({ shape, axis }) => {
       const params = { shape, axis };
@@ -108,7 +107,7 @@ describe.each(PATHS)('f16, subgroups: %s', (subgroups) => {
   });
 
   test('in place and into a caller\'s f16 range at an odd half offset (both ends mid-u32)', async () => {
-    act ??= await createActivations({ subgroups });
+    act ??= await createActivations(options);
     const shape = [3, 37];
     const n = count(shape);
     const x = asF16(normal(n, 2, 11));

@@ -1,31 +1,29 @@
 // Softmax and logSoftmax rows longer than one storage binding: cut into runs of whole blocks, each
 // bound on its own and read in place, their statistics merged across runs. Every mode but the
-// Jacobian (whose rows·n² output keeps its RangeError), on the last axis and a strided one, on both
-// lane-merging paths, against the float64 reference with the usual contract.
+// Jacobian (whose rows·n² output keeps its RangeError), on the last axis and a strided one, on every
+// way of spreading rows (ROW_PATHS), against the float64 reference with the usual contract.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SoftmaxName } from '../../src/activations/table.js';
 import { createActivations, type Activations } from '../../src/index.js';
 import { checkSoftmax, normal, uniform, worstRowSum } from '../../src/numerics/verify.js';
-import { testAdapter } from '../helpers/gpu.js';
+import { ROW_PATHS } from './softmax-cases.js';
 
 /** A lowered binding: 16384 f32s, so that rows of 3.5 bindings stay quick on the software adapter. */
 const BINDING = 65536;
 const LONG = Math.floor(3.5 * (BINDING / 4)) + 3; // 3.5 bindings' worth of columns, not a multiple of 4
 
-/** The lane-merging paths this adapter has: the subgroup path needs the 'subgroups' feature. */
-const PATHS = (await testAdapter()).features.has('subgroups') ? [true, false] : [false];
-
-describe.each(PATHS)('subgroups %s', (subgroups) => {
+describe.each(ROW_PATHS)('$name', ({ options }) => {
   let act: Activations;
   beforeAll(async () => {
-    act = await createActivations({ maxBindingSize: BINDING, subgroups });
-    expect(act.usesSubgroups).toBe(subgroups);
+    act = await createActivations({ maxBindingSize: BINDING, ...options });
+    expect(act.rowLanes).toBe(options.rowLanes);
   });
   afterAll(() => act?.destroy());
 
-  // The last axis (two rows of LONG columns), and axis 0 of [LONG, 3] (three strided rows, inner 3).
+  // The last axis (two rows of LONG + 1 columns, a multiple of 4: vec4 loads and stores), and axis 0
+  // of [LONG, 3] (three strided rows, inner 3, loaded element by element).
   const LAYOUTS = [
-    { shape: [2, LONG] },
+    { shape: [2, LONG + 1] },
     { shape: [LONG, 3], axis: 0 },
   ] as const;
 

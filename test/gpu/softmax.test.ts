@@ -1,5 +1,6 @@
 // softmax and logSoftmax on the GPU against the float64 reference and the contract, every mode, on
-// the subgroup path and the workgroup-memory path (forced with createActivations({ subgroups: false })).
+// every way of spreading rows over invocations (ROW_PATHS: lanes merged by subgroup shuffles or in
+// workgroup memory, or one invocation per row).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SOFTMAX_CONTRACT } from '../../src/numerics/accuracy.js';
 import type { SoftmaxName } from '../../src/activations/table.js';
@@ -7,7 +8,7 @@ import { Activations, createActivations } from '../../src/index.js';
 import { runSoftmax } from '../../src/gpu/softmax.js';
 import { readBuffer, testAdapter } from '../helpers/gpu.js';
 import { checkSoftmax, normal, worstRowSum, type BoundCheck, type SoftmaxParams } from '../../src/numerics/verify.js';
-import { SHAPES } from './softmax-cases.js';
+import { HAS_SUBGROUPS, ROW_PATHS, SHAPES } from './softmax-cases.js';
 
 const NAMES: SoftmaxName[] = ['softmax', 'logSoftmax'];
 
@@ -19,9 +20,6 @@ const MAX_JACOBIAN = 2 ** 22;
 
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** The lane-merging paths this adapter has: the subgroup path needs the 'subgroups' feature. */
-const HAS_SUBGROUPS = (await testAdapter()).features.has('subgroups');
-const PATHS = HAS_SUBGROUPS ? [true, false] : [false];
 
 test.runIf(!HAS_SUBGROUPS)('without the adapter feature "subgroups", subgroups: true is a RangeError and the default is the workgroup path', async () => {
   await expect(createActivations({ subgroups: true })).rejects.toThrow(/lacks the "subgroups" feature/);
@@ -30,11 +28,12 @@ test.runIf(!HAS_SUBGROUPS)('without the adapter feature "subgroups", subgroups: 
   act.destroy();
 });
 
-describe.each(PATHS)('subgroups: %s', (subgroups) => {
+describe.each(ROW_PATHS)('$name', ({ name: path, options }) => {
   let act: Activations;
   beforeAll(async () => {
-    act = await createActivations({ subgroups });
-    expect(act.usesSubgroups).toBe(subgroups);
+    act = await createActivations(options);
+    expect(act.rowLanes).toBe(options.rowLanes);
+    if (options.subgroups !== undefined) expect(act.usesSubgroups).toBe(options.subgroups);
   });
   afterAll(() => act?.destroy());
 
@@ -42,7 +41,7 @@ describe.each(PATHS)('subgroups: %s', (subgroups) => {
   const report = new Map<string, { worst: number; at: string }>();
   afterAll(() => {
     const lines = [...report].map(([k, v]) => `  ${k.padEnd(36)} ${v.worst.toExponential(3)}  ${v.at}`);
-    console.log(`softmax, subgroups ${subgroups}: worst error / bound, over results above 2^-126\n${lines.join('\n')}`);
+    console.log(`softmax, ${path}: worst error / bound, over results above 2^-126\n${lines.join('\n')}`);
   });
   function record(key: string, worst: number, at: string) {
     if (worst >= (report.get(key)?.worst ?? 0)) report.set(key, { worst, at });
@@ -184,7 +183,7 @@ function rowsAndLen(params: SoftmaxParams, length: number): { rows: number; len:
 test.runIf(HAS_SUBGROUPS)('subgroups that cannot hold a row\'s lanes: each lane gathers its whole row, the same results', async () => {
   const device = (await createActivations()).device;
   // 16 lanes per row, where SwiftShader's subgroups hold 4: every subgroup fails its check.
-  const act = new Activations(device, false, { subgroups: true, maxWorkgroupsPerDimension: 65535, subgroupLanes: 16 }, runSoftmax);
+  const act = new Activations(device, false, { subgroups: true, serialRows: false, maxWorkgroupsPerDimension: 65535, subgroupLanes: 16 }, runSoftmax);
   try {
     for (const shape of [[5, 65], [4, 1000], [2, 20000]]) {
       const x = normal(count(shape), 8, 51);
@@ -201,9 +200,19 @@ test.runIf(HAS_SUBGROUPS)('subgroups that cannot hold a row\'s lanes: each lane 
   }
 });
 
+test('rowLanes defaults to serial on a fallback (software) adapter, else parallel', async () => {
+  const act = await createActivations();
+  try {
+    const fallback = act.device.adapterInfo?.isFallbackAdapter === true;
+    expect(act.rowLanes).toBe(fallback ? 'serial' : 'parallel');
+  } finally {
+    act.destroy();
+  }
+});
+
 describe('2D grids (at most 64 workgroups per dimension)', () => {
-  test.each(PATHS)('subgroups %s: rows from the flattened group id, up to 2^20 rows', async (subgroups) => {
-    const act = await createActivations({ subgroups, maxWorkgroupsPerDimension: 64 });
+  test.each(ROW_PATHS)('$name: rows from the flattened group id, up to 2^20 rows', async ({ options }) => {
+    const act = await createActivations({ ...options, maxWorkgroupsPerDimension: 64 });
     try {
       // 274, 300 and 4096 row groups; 2 rows of 64 blocks.
       for (const shape of [[70000, 3], [300, 600], [2 ** 20, 2], [2, 2 ** 18]]) {
@@ -240,11 +249,16 @@ describe('buffers', () => {
     return buffer;
   }
 
+  // Offsets in f32s of x, dy and y. Rows a multiple of 4 long with every offset a multiple of 4 f32s
+  // take the vec4 loads; one offset off that (or rows of another length) sends all to element loads.
   test.each([
-    ['rows', [5, 65], undefined],
-    ['blocks', [2, 20000], undefined],
-    ['a strided axis', [4, 33, 3], 1],
-  ] as const)('wrapped at unaligned offsets (%s): only the output range changes', async (_, shapeIn, axis) => {
+    ['rows', [5, 65], undefined, [7, 70, 65]],
+    ['rows of 64, vec4', [5, 64], undefined, [8, 68, 64]],
+    ['rows of 64, y 4 bytes off a vec4', [5, 64], undefined, [8, 68, 65]],
+    ['blocks', [2, 20000], undefined, [7, 70, 65]],
+    ['blocks, vec4', [2, 20000], undefined, [4, 72, 132]],
+    ['a strided axis', [4, 33, 3], 1, [7, 70, 65]],
+  ] as const)('wrapped at offsets (%s): only the output range changes', async (_, shapeIn, axis, [xAt, dyAt, yAt]) => {
     const shape = [...shapeIn];
     const n = count(shape);
     const x = normal(n, 3, 21);
@@ -252,20 +266,22 @@ describe('buffers', () => {
     const xBuffer = sentinelBuffer(n + 300);
     const dyBuffer = sentinelBuffer(n + 300);
     const yBuffer = sentinelBuffer(n + 300);
-    act.device.queue.writeBuffer(xBuffer, 7 * 4, x);
-    act.device.queue.writeBuffer(dyBuffer, 70 * 4, dy);
-    const tx = act.wrap(xBuffer, { offset: 7 * 4, length: n });
-    const tdy = act.wrap(dyBuffer, { offset: 70 * 4, length: n });
-    const ty = act.wrap(yBuffer, { offset: 65 * 4, length: n });
+    act.device.queue.writeBuffer(xBuffer, xAt * 4, x);
+    act.device.queue.writeBuffer(dyBuffer, dyAt * 4, dy);
+    const tx = act.wrap(xBuffer, { offset: xAt * 4, length: n });
+    const tdy = act.wrap(dyBuffer, { offset: dyAt * 4, length: n });
+    const ty = act.wrap(yBuffer, { offset: yAt * 4, length: n });
     act.backward('softmax', tx, tdy, { shape, axis, out: ty });
     expect(checkSoftmax('softmax', 'backward', { shape, axis }, x, dy, await ty.read()).failures).toEqual([]);
+    act.forward('softmax', tx, { shape, axis, out: ty });
+    expect(checkSoftmax('softmax', 'forward', { shape, axis }, x, undefined, await ty.read()).failures).toEqual([]);
     const after = await readBuffer(act.device, yBuffer);
-    expect([...after.subarray(0, 65), ...after.subarray(65 + n)].every((v) => v === SENTINEL)).toBe(true);
-    expect(Array.from((await readBuffer(act.device, xBuffer)).subarray(7, 7 + n))).toEqual(Array.from(x));
+    expect([...after.subarray(0, yAt), ...after.subarray(yAt + n)].every((v) => v === SENTINEL)).toBe(true);
+    expect(Array.from((await readBuffer(act.device, xBuffer)).subarray(xAt, xAt + n))).toEqual(Array.from(x));
     for (const b of [xBuffer, dyBuffer, yBuffer]) b.destroy();
   });
 
-  test.each([[5, 65], [2, 20000]])('in place: forward over x, backward over dy, from output over y (shape %s, %s)', async (...shapeIn) => {
+  test.each([[5, 65], [4, 64], [2, 20000]])('in place: forward over x, backward over dy, from output over y (shape %s, %s)', async (...shapeIn) => {
     const shape = shapeIn;
     const x = normal(count(shape), 6, 31);
     const dy = normal(x.length, 1, 32);
@@ -357,6 +373,9 @@ describe('bad input: a RangeError naming the value and what was expected, and no
 
   test('createActivations options', async () => {
     await expect(createActivations({ subgroups: 'yes' as unknown as boolean })).rejects.toThrow(TypeError);
+    await expect(createActivations({ rowLanes: 'fast' as 'serial' })).rejects.toThrow(
+      "createActivations: rowLanes must be 'serial' or 'parallel', got string fast",
+    );
     await expect(createActivations({ maxWorkgroupsPerDimension: 0 })).rejects.toThrow(
       'createActivations: maxWorkgroupsPerDimension 0 is invalid; expected an integer >= 1',
     );

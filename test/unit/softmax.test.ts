@@ -325,7 +325,7 @@ describe('kernel assembly', () => {
   });
 
   test('subgroups enable the extension and its variant; in place reads x through y', () => {
-    const variant = { phase: 'rows' as const, subgroups: true, xIsY: true, dyIsY: false, input: 'f32' as const, output: 'f32' as const };
+    const variant = { phase: 'rows' as const, subgroups: true, xIsY: true, dyIsY: false, input: 'f32' as const, output: 'f32' as const, vec4: false };
     const code = softmaxShader(SOFTMAX.softmax.wgsl.forward, variant);
     expect(code.startsWith('enable subgroups;')).toBe(true);
     expect(code).toMatch(/subgroupShuffleXor/);
@@ -340,8 +340,19 @@ describe('kernel assembly', () => {
     expect(softmaxKey('softmax', 'backward', true, variant)).toBe('softmax/backward/from-output/rows/subgroups/x=y');
   });
 
+  test('vec4: the operands are arrays of vec4<f32>, read and written a vec4 at a time, x through y in place; its own key', () => {
+    const variant = { phase: 'rows' as const, subgroups: false, xIsY: true, dyIsY: false, input: 'f32' as const, output: 'f32' as const, vec4: true };
+    const code = softmaxShader(SOFTMAX.softmax.wgsl.backward, variant);
+    expect(code).toMatch(/var<storage, read_write> y: array<vec4<f32>>/);
+    expect(code).toMatch(/var<storage, read> dy: array<vec4<f32>>/);
+    expect(code).toMatch(/fn load4_x\(w: Work, j: u32, fill: f32\) -> vec4<f32> \{\n  return y\[at4\(w, params.x_off, j\)\];/);
+    expect(code).toMatch(/const SIDE_BY_SIDE: u32 = 4u;/);
+    expect(code).not.toMatch(/fn read_x|fn columns/);
+    expect(softmaxKey('softmax', 'backward', false, variant)).toBe('softmax/backward/rows/workgroup/x=y/vec4');
+  });
+
   test('f16: packed halves read through y with atomicLoad in place, written with atomicAnd and atomicOr; its own key', () => {
-    const variant = { phase: 'rows' as const, subgroups: false, xIsY: true, dyIsY: false, input: 'f16' as const, output: 'f16' as const };
+    const variant = { phase: 'rows' as const, subgroups: false, xIsY: true, dyIsY: false, input: 'f16' as const, output: 'f16' as const, vec4: false };
     const code = softmaxShader(SOFTMAX.softmax.wgsl.forward, variant);
     expect(code).toMatch(/var<storage, read_write> y: array<atomic<u32>>/);
     expect(code).toMatch(/fn read_x\(i: u32\) -> f32 \{\n  return f16_widen\(vec4\(\(atomicLoad\(&y\[i >> 1u\]\)/);
