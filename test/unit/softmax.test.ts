@@ -215,6 +215,26 @@ describe('planRows', () => {
     const interleaved = inner > 1 && subgroupLanes === undefined;
     expect([plan.laneShift, plan.rowShift]).toEqual(interleaved ? [8 - plan.laneBits, 0] : [0, plan.laneBits]);
   });
+
+  test.each([
+    // len, inner, rows → blocks: serial (rowLanes 'serial') gives each row or block one lane, and
+    // still cuts long rows into blocks where the rows alone are too few.
+    [64, 1, 65536, 1],
+    [1000, 1, 4, 1], // below 2·4096 columns: no blocks
+    [16384, 1, 256, 4],
+    [2 ** 18, 1, 16, 64],
+    [2 ** 20, 1, 1, 256],
+    [40000, 2, 6, 9],
+  ])('serial: len %s, inner %s, %s rows: one lane, %s blocks', (len, inner, rows, blocks) => {
+    for (const subgroupLanes of [undefined, 4, 32]) {
+      const plan = planRows(len, inner, rows, subgroupLanes, Infinity, true);
+      expect(plan.laneBits).toBe(0);
+      expect(plan.unitsPerGroup).toBe(SOFTMAX_WORKGROUP);
+      expect(plan.blocks).toBe(blocks);
+      expect(plan.blocks * plan.blockLen).toBeGreaterThanOrEqual(len);
+      expect((plan.blocks - 1) * plan.blockLen).toBeLessThan(len);
+    }
+  });
 });
 
 describe('planSlabs', () => {
