@@ -192,18 +192,19 @@ fn gelu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
 // PyTorch's gelu(approximate='tanh'): ½·z·(1 + tanh u) = z·σ(2u), u = √(2/π)·(z + 0.044715·z³), so
 // 1 + tanh u = 2e^(2u)/(1 + e^(2u)) for u < 0 (x_sigmoid), which does not cancel. 2u = z·(K0 + K1·z²)
 // with K0 and K1 each a pair of f32 (hi + lo) and every step's rounding error kept (two_product,
-// exact_diff): 2u's own error, up to ~2 ULP of an argument as large as −87, would cost hundreds of
+// two_diff): 2u's own error, up to ~2 ULP of an argument as large as −87, would cost hundreds of
 // ULP in e^(2u); as the carry of exp it costs nothing.
 const GELU_TANH_K0: f32 = 1.59576917;       // 2·√(2/π), hi
 const GELU_TANH_K0_LO: f32 = -4.53406805e-08;
 const GELU_TANH_K1: f32 = 0.0713548139;     // 2·√(2/π)·0.044715, hi
 const GELU_TANH_K1_LO: f32 = 2.39883247e-09;
 
-// 2u at a finite z (|z| <= 1000) as hi + lo.
+// 2u at a finite z (|z| <= 1000) as hi + lo. Every step is finite: two_diff needs none of exact_diff's
+// care for infinities.
 fn gelu_tanh_w(z: vec4<f32>) -> Diff {
   let s = two_product(z, z);
   let t = two_product(vec4(GELU_TANH_K1), s.hi);
-  let u = exact_diff(vec4(GELU_TANH_K0), -t.hi);
+  let u = two_diff(vec4(GELU_TANH_K0), -t.hi);
   let u_lo = u.lo + ((t.lo + GELU_TANH_K1 * s.lo) + GELU_TANH_K1_LO * s.hi) + GELU_TANH_K0_LO;
   let w = two_product(z, u.hi);
   return Diff(w.hi, w.lo + z * u_lo);

@@ -118,20 +118,21 @@ fn sigmoid_slope_backward(w: vec4<f32>, w_lo: vec4<f32>, v: vec4<f32>, dy: vec4<
 
 // α·z + β as an unevaluated sum hi + lo, right to about 2^-40 of the larger of |α·z| and |β|: α
 // and z are cut into 12-bit halves (by masking their bits), so the four partial products of α·z are
-// exact, and they are added to β with their rounding errors kept (exact_diff is TwoSum). The
+// exact, and they are added to β with their rounding errors kept (two_diff is TwoSum). The
 // cancelling sum near hardSigmoid's kink at 0, and its comparison with 1, are then right where a
 // plain α·z + β would be off by up to 2^-24·|β|. Where |α·z| >= 2^100 (a saturated result) the plain
-// sum is used, so that no partial product overflows.
+// sum is used, so that no partial product overflows; the sums of the other case see only finite
+// values, so two_diff needs none of exact_diff's care for infinities.
 fn affine_accurate(z: vec4<f32>, alpha: f32, beta: f32) -> Diff {
   let mask = vec4(0xfffff000u);
   let zh = bitcast<vec4<f32>>(bitcast<vec4<u32>>(z) & mask);
   let zl = z - zh;
   let ah = bitcast<f32>(bitcast<u32>(alpha) & 0xfffff000u);
   let al = alpha - ah;
-  let s1 = exact_diff(vec4(beta), -(ah * zh));
-  let s2 = exact_diff(s1.hi, -(ah * zl));
-  let s3 = exact_diff(s2.hi, -(al * zh));
-  let s4 = exact_diff(s3.hi, -(al * zl));
+  let s1 = two_diff(vec4(beta), -(ah * zh));
+  let s2 = two_diff(s1.hi, -(ah * zl));
+  let s3 = two_diff(s2.hi, -(al * zh));
+  let s4 = two_diff(s3.hi, -(al * zl));
   let lo = ((s1.lo + s2.lo) + s3.lo) + s4.lo;
   let product = alpha * z;
   let small = abs(product) < vec4(1.2676506e30);
