@@ -80,6 +80,17 @@ fn elu_backward(z: vec4<f32>, dy: vec4<f32>, sqrt_alpha_m: f32, shift: i32, cold
   return select(((dy * g) * g) * backward_scale(cold, z), dy, pos);
 }
 
+// elu' alone (the derivative mode; no dy to keep from underflowing): g·g with backward's g, its
+// argument clamped where 2^(k + shift) reaches −127, whose bits are 0, rather than shifted up: f' then
+// flushes below 2^-126. The same bits as elu_backward with dy = 1 wherever f' is normal. The cold
+// constants go unused.
+fn elu_derivative(z: vec4<f32>, sqrt_alpha_m: f32, shift: i32, cold_shift: i32, cold_z: f32, floor: f32) -> vec4<f32> {
+  let pos = z > vec4(0.0);
+  let e = exp_split(0.5 * select(z, vec4(0.0), pos), f32(-127 - shift) * (LN2_HI + LN2_LO));
+  let g = (sqrt_alpha_m * (1.0 + e.q)) * pow2_shifted(e.t, vec4(shift));
+  return select(g * g, vec4(1.0), pos);
+}
+
 // The host constants of a backward dy·c·eᶻ (elu: c = α; selu: c = λα), made in WGSL from c for the
 // functions that take the parameters themselves (the WGSL export, src/wgsl-export.ts; the library's kernels
 // get them from the host once per call). √c is WGSL's sqrt (up to ~3 ULP off, which g² would double)
@@ -271,6 +282,11 @@ fn softplus_backward(z: vec4<f32>, dy: vec4<f32>, beta: f32) -> vec4<f32> {
   return sigmoid_product(dy, select(clamp_all(beta * z, 1e4), z, is_inf(z)));
 }
 
+// softplus' alone: σ(βz) (sigmoid_forward takes any argument, ±∞ included).
+fn softplus_derivative(z: vec4<f32>, beta: f32) -> vec4<f32> {
+  return sigmoid_forward(beta * z);
+}
+
 // From the saved y = softplus(z) >= 0: σ(βz) = 1 − e^(−βy) = −expm1(−βy), with no cancellation.
 fn softplus_backward_from_output(y: vec4<f32>, dy: vec4<f32>, beta: f32) -> vec4<f32> {
   let a = select(-beta * y, vec4(0.0), y < vec4(0.0));
@@ -318,6 +334,10 @@ fn selu_backward(z: vec4<f32>, dy: vec4<f32>, sqrt_c_m: f32, shift: i32, cold_sh
   return select(elu_backward(z, dy, sqrt_c_m, shift, cold_shift, cold_z, floor), dy * SELU_LAMBDA, z > vec4(0.0));
 }
 
+fn selu_derivative(z: vec4<f32>, sqrt_c_m: f32, shift: i32, cold_shift: i32, cold_z: f32, floor: f32) -> vec4<f32> {
+  return select(elu_derivative(z, sqrt_c_m, shift, cold_shift, cold_z, floor), vec4(SELU_LAMBDA), z > vec4(0.0));
+}
+
 // selu_backward with its constants made in WGSL (see exp_half_constants).
 fn selu_backward_params(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   let k = exp_half_constants(SELU_LAMBDA_ALPHA);
@@ -337,6 +357,12 @@ fn celu_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
   let a = select(select(clamp_all(z / alpha, 1e4), z, is_inf(z)), vec4(0.0), z > vec4(0.0));
   let b = backward_exp(0.5 * a, vec4(0.0));
   return select(((dy * b.h) * b.h) * b.scale, dy, z > vec4(0.0));
+}
+
+// celu' alone: e^(z/α) for z <= 0, 0 below the normal range.
+fn celu_derivative(z: vec4<f32>, alpha: f32) -> vec4<f32> {
+  let a = select(select(clamp_all(z / alpha, 1e4), z, is_inf(z)), vec4(0.0), z > vec4(0.0));
+  return select(exp_nonpositive(a), vec4(1.0), z > vec4(0.0));
 }
 
 // relu6(z) = min(max(z, 0), 6); relu6' is 1 on (0, 6) only: 0 at both kinks, as PyTorch.
@@ -392,6 +418,11 @@ fn log_sigmoid_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   return sigmoid_product(dy, -z);
 }
 
+// logSigmoid' alone: σ(−z).
+fn log_sigmoid_derivative(z: vec4<f32>) -> vec4<f32> {
+  return sigmoid_forward(-z);
+}
+
 // From the saved y = logSigmoid(z) <= 0: σ(−z) = 1 − e^y = −expm1(y), without cancellation.
 fn log_sigmoid_backward_from_output(y: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   let a = select(y, vec4(0.0), y > vec4(0.0));
@@ -410,6 +441,12 @@ fn softsign_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   let r = 1.0 / d.fract;
   let q = select(r * r, vec4(0.0), is_inf(z));
   return keep_nan(mul_parts(dy, q, -2 * d.exp), z, dy);
+}
+
+// softsign' alone: r·r with r = 1/(1 + |z|); 0 at ±∞, flushed for |z| beyond 2^63.
+fn softsign_derivative(z: vec4<f32>) -> vec4<f32> {
+  let r = 1.0 / (1.0 + abs(z));
+  return r * r;
 }
 
 // From the saved y: selu' = λ for y > 0, else λα·eᶻ = y + λα (exact for y <= −λα/2, Sterbenz).

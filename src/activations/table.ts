@@ -44,6 +44,12 @@ export interface ElementwiseActivation {
      * its export takes the host constants, see wgsl.args.)
      */
     readonly fromParams?: { readonly forward?: string; readonly backward?: string };
+    /**
+     * f'(z) alone, for the derivative mode, taking backward's arguments without dy. Without one the
+     * derivative mode runs backward with dy = 1, whose chain of products keeps dy·f' from underflowing
+     * before a large dy joins: work f' alone does not need, since it may flush below 2^-126.
+     */
+    readonly derivative?: string;
   };
   /** Float64 reference; p holds every parameter, defaults filled in. */
   readonly forward: (z: number, p: Readonly<Record<string, number>>) => number;
@@ -292,7 +298,7 @@ const ELEMENTWISE_TABLE = {
         samples: [0.5, 2.5, 1e-3, 1e30], fuzz: [1e-3, 1e3],
       },
     },
-    wgsl: { forward: 'elu_forward', backward: 'elu_backward', fromParams: { backward: 'elu_backward_params' } },
+    wgsl: { forward: 'elu_forward', backward: 'elu_backward', derivative: 'elu_derivative', fromParams: { backward: 'elu_backward_params' } },
     hostConstants: { backward: expHalfBackward((p) => p.alpha!) },
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * Math.expm1(z))),
     derivative: nanOr((z, p) => (z > 0 ? 1 : positive(p.alpha! * Math.exp(z), z))),
@@ -513,7 +519,7 @@ const ELEMENTWISE_TABLE = {
         samples: [0.5, 3, 1e-3, 1e30], fuzz: [1e-3, 1e3],
       },
     },
-    wgsl: { forward: 'softplus_forward', backward: 'softplus_backward' },
+    wgsl: { forward: 'softplus_forward', backward: 'softplus_backward', derivative: 'softplus_derivative' },
     forward: nanOr((z, p) => (z === Infinity ? z : z === -Infinity ? 0 : z > 0 ? z + log1p(Math.exp(-p.beta! * z)) / p.beta! : softplusOf(p.beta! * z) / p.beta!)),
     derivative: nanOr((z, p) => positive(logistic(p.beta! * z), z)),
     ulpBound: (z, p, mode) => (mode === 'forward' ? expBound : derivativeBound)(p.beta! * z),
@@ -567,7 +573,7 @@ const ELEMENTWISE_TABLE = {
     formula: 'λ·z if z > 0, else λ·α·(eᶻ − 1); λ = 1.0507009873554805, α = 1.6732632423543772',
     derivativeFormula: 'λ if z > 0, else λ·α·eᶻ (λα at 0)',
     params: {},
-    wgsl: { forward: 'selu_forward', backward: 'selu_backward', fromParams: { backward: 'selu_backward_params' } },
+    wgsl: { forward: 'selu_forward', backward: 'selu_backward', derivative: 'selu_derivative', fromParams: { backward: 'selu_backward_params' } },
     hostConstants: { backward: expHalfBackward(() => SELU_LAMBDA * SELU_ALPHA) },
     forward: nanOr((z) => (z > 0 ? SELU_LAMBDA * z : SELU_LAMBDA * SELU_ALPHA * expm1(z))),
     derivative: nanOr((z) => (z > 0 ? SELU_LAMBDA : positive(SELU_LAMBDA * SELU_ALPHA * Math.exp(z), z))),
@@ -598,7 +604,7 @@ const ELEMENTWISE_TABLE = {
         samples: [0.5, 2.5, 1e-3, 1e30], fuzz: [1e-3, 1e3],
       },
     },
-    wgsl: { forward: 'celu_forward', backward: 'celu_backward' },
+    wgsl: { forward: 'celu_forward', backward: 'celu_backward', derivative: 'celu_derivative' },
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * expm1(z / p.alpha!))),
     derivative: nanOr((z, p) => (z > 0 ? 1 : positive(Math.exp(z / p.alpha!), z))),
     ulpBound: (z, p, mode) => (z > 0 ? 0 : (mode === 'forward' ? expBound : derivativeBound)(z / p.alpha!)),
@@ -692,7 +698,7 @@ const ELEMENTWISE_TABLE = {
     formula: '−softplus(−z) = −ln(1 + e⁻ᶻ)',
     derivativeFormula: 'σ(−z)',
     params: {},
-    wgsl: { forward: 'log_sigmoid_forward', backward: 'log_sigmoid_backward' },
+    wgsl: { forward: 'log_sigmoid_forward', backward: 'log_sigmoid_backward', derivative: 'log_sigmoid_derivative' },
     forward: nanOr((z) => (z === Infinity ? -0 : z === -Infinity ? z : -softplusOf(-z))),
     derivative: nanOr((z) => positive(logistic(-z), z)),
     ulpBound: (z, _p, mode) => (mode === 'forward' ? expBound : derivativeBound)(z),
@@ -717,7 +723,7 @@ const ELEMENTWISE_TABLE = {
     formula: 'z/(1 + |z|)',
     derivativeFormula: '1/(1 + |z|)²',
     params: {},
-    wgsl: { forward: 'softsign_forward', backward: 'softsign_backward' },
+    wgsl: { forward: 'softsign_forward', backward: 'softsign_backward', derivative: 'softsign_derivative' },
     forward: nanOr((z) => (Number.isFinite(z) ? z / (1 + Math.abs(z)) : Math.sign(z))),
     derivative: nanOr((z) => positive(1 / ((1 + Math.abs(z)) * (1 + Math.abs(z))), z)),
     ulpBound: (_z, _p, mode) => (mode === 'forward' ? 16 : 32),

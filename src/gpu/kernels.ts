@@ -253,7 +253,8 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
   }
   const backward = v.fromOutput ? act.fromOutput!.wgsl : act.wgsl.backward;
   const params = functionArgs(act, mode, v.fromOutput).map(([k]) => `, params.${k}`).join('');
-  const apply = mode === 'forward' ? `${act.wgsl.forward}(z${params})` : `${backward}(z, g${params})`;
+  const apply = mode === 'forward' ? `${act.wgsl.forward}(z${params})`
+    : mode === 'derivative' && act.wgsl.derivative ? `${act.wgsl.derivative}(z${params})` : `${backward}(z, g${params})`;
   // Packed halves: step i is the four elements from position head + 4i of each operand.
   const at = (offset: string) => `params.${offset} + (params.y_off & 1u) + 4u * i`;
   const x = packed ? `load4_x(${at('x_off')})` : load(xArray, 'x_off');

@@ -83,8 +83,13 @@ describe('uniform layouts: one declaration for the WGSL struct and the packing',
   });
 
   test('host constants replace the parameters of the modes that have them, and are computed from them', () => {
-    const code = elementwiseShader(ELEMENTWISE.elu, 'derivative', { vector: 'vec4', xIsY: false, dyIsY: false });
+    const code = elementwiseShader(ELEMENTWISE.elu, 'backward', { vector: 'vec4', xIsY: false, dyIsY: false });
     expect(code).toMatch(/elu_backward\(z, g, params\.sqrt_alpha_m, params\.shift, params\.cold_shift, params\.cold_z, params\.floor\)/);
+    // The derivative mode's own function takes backward's constants, without dy.
+    const derivative = elementwiseShader(ELEMENTWISE.elu, 'derivative', { vector: 'vec4', xIsY: false, dyIsY: false });
+    expect(derivative).toMatch(/return elu_derivative\(z, params\.sqrt_alpha_m, params\.shift, params\.cold_shift, params\.cold_z, params\.floor\);/);
+    // Without one, derivative is backward with dy = 1.
+    expect(elementwiseShader(ELEMENTWISE.sigmoid, 'derivative', { vector: 'vec4', xIsY: false, dyIsY: false })).toMatch(/return sigmoid_backward\(z, g\);/);
     expect(elementwiseParams(ELEMENTWISE.elu, 'backward').fields.slice(4).map(([, type]) => type)).toEqual(['f32', 'i32', 'i32', 'f32', 'f32']);
     const args = Object.fromEntries(functionArgs(ELEMENTWISE.elu, 'backward').map(([k, c]) => [k, c.value({ alpha: 2 ** -7 })]));
     // √(2^-7) = 1.414…·2^-4
