@@ -5,27 +5,27 @@
 // NaN in z or dy gives NaN out. Derivatives at z = 0 take the z <= 0 branch, as PyTorch does.
 
 fn linear_forward(z: vec4<f32>, m: f32) -> vec4<f32> {
-  return keep_nan(m * z, z, z);
+  return m * z; // NaN flows through the product
 }
 
 fn linear_backward(z: vec4<f32>, dy: vec4<f32>, m: f32) -> vec4<f32> {
-  return keep_nan(dy * m, z, dy);
+  return nan_of(dy * m, z); // a NaN dy flows through the product
 }
 
 fn relu_forward(z: vec4<f32>) -> vec4<f32> {
-  return keep_nan(select(vec4(0.0), z, z > vec4(0.0)), z, z);
+  return nan_of(select(vec4(0.0), z, z > vec4(0.0)), z);
 }
 
 fn relu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
-  return keep_nan(dy * select(vec4(0.0), vec4(1.0), z > vec4(0.0)), z, dy);
+  return nan_of(dy * select(vec4(0.0), vec4(1.0), z > vec4(0.0)), z);
 }
 
 fn leaky_relu_forward(z: vec4<f32>, alpha: f32) -> vec4<f32> {
-  return keep_nan(select(alpha * z, z, z > vec4(0.0)), z, z);
+  return nan_of(select(alpha * z, z, z > vec4(0.0)), z);
 }
 
 fn leaky_relu_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
-  return keep_nan(dy * select(vec4(alpha), vec4(1.0), z > vec4(0.0)), z, dy);
+  return nan_of(dy * select(vec4(alpha), vec4(1.0), z > vec4(0.0)), z);
 }
 
 // min(z, 0) as a select: cheaper on the software adapter, and it keeps -0 for a negative subnormal
@@ -367,7 +367,7 @@ fn celu_derivative(z: vec4<f32>, alpha: f32) -> vec4<f32> {
 
 // relu6(z) = min(max(z, 0), 6); relu6' is 1 on (0, 6) only: 0 at both kinks, as PyTorch.
 fn relu6_forward(z: vec4<f32>) -> vec4<f32> {
-  return keep_nan(select(select(vec4(0.0), z, z > vec4(0.0)), vec4(6.0), z > vec4(6.0)), z, z);
+  return nan_of(select(select(vec4(0.0), z, z > vec4(0.0)), vec4(6.0), z > vec4(6.0)), z);
 }
 
 fn relu6_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
@@ -380,7 +380,7 @@ fn relu6_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
 fn hard_sigmoid_forward(z: vec4<f32>, alpha: f32, beta: f32) -> vec4<f32> {
   let a = affine_accurate(z, alpha, beta);
   let v = a.hi + a.lo;
-  return keep_nan(select(select(v, vec4(0.0), v <= vec4(0.0)), vec4(1.0), v >= vec4(1.0)), z, z);
+  return nan_of(select(select(v, vec4(0.0), v <= vec4(0.0)), vec4(1.0), v >= vec4(1.0)), z);
 }
 
 // The f32 z where 0 < α·z + β < 1 are those in (z_below, z_above), found on the host (table.ts):
@@ -395,7 +395,7 @@ fn hard_sigmoid_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32, z_below: f32, 
 fn hard_swish_forward(z: vec4<f32>) -> vec4<f32> {
   let mid = z * (z + 3.0) / 6.0;
   let f = select(select(mid, with_sign_of(vec4(0.0), z), z <= vec4(-3.0)), z, z >= vec4(3.0));
-  return keep_nan(f, z, z);
+  return nan_of(f, z);
 }
 
 // hardSwish' = (2z + 3)/6 on [−3, 3] (−0.5 and 1.5 at the kinks, as PyTorch), 0 below, 1 above;
@@ -431,7 +431,7 @@ fn log_sigmoid_backward_from_output(y: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
 
 // softsign(z) = z/(1 + |z|), ±1 at ±∞.
 fn softsign_forward(z: vec4<f32>) -> vec4<f32> {
-  return keep_nan(select(z / (1.0 + abs(z)), with_sign_of(vec4(1.0), z), is_inf(z)), z, z);
+  return nan_of(select(z / (1.0 + abs(z)), with_sign_of(vec4(1.0), z), is_inf(z)), z);
 }
 
 // softsign'(z) = 1/(1 + |z|)², from frexp(1 + |z|) = d·2^k as (1/d)²·2^−2k: (1 + |z|)² itself would

@@ -36,6 +36,11 @@ fn keep_nan(r: vec4<f32>, z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   return select(select(r, dy, is_nan(dy)), z, is_nan(z));
 }
 
+// r, except NaN where z is NaN: keep_nan for a function of z alone (one test, not two).
+fn nan_of(r: vec4<f32>, z: vec4<f32>) -> vec4<f32> {
+  return select(r, z, is_nan(z));
+}
+
 // The magnitude of r with the sign bit of s (so tanh(-0) = -0).
 fn with_sign_of(r: vec4<f32>, s: vec4<f32>) -> vec4<f32> {
   let sign = bitcast<vec4<u32>>(s) & vec4(0x80000000u);
