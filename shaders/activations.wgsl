@@ -267,10 +267,10 @@ fn silu_backward(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
 
 // softplus(z) = ln(1 + e^t)/β, t = β·z, for every z (no threshold): z + log1p(e^−t)/β for t > 0, and
 // log1p(e^t)/β for t <= 0, which is e^t/β = (h/β)·h, h = e^(t/2), below t = −20 (log1p(e) = e to f32
-// precision), right where e^t alone is below the normal range and β < 1. t is clamped for finite z
-// (β·z may overflow) but stays ±∞ at z = ±∞.
+// precision), right where e^t alone is below the normal range and β < 1. β·z may overflow to ±∞ for a
+// finite z: h is 0 there, and the result z or 0, as for any |t| beyond 176.
 fn softplus_forward(z: vec4<f32>, beta: f32) -> vec4<f32> {
-  let t = select(clamp_all(beta * z, 1e4), z, is_inf(z));
+  let t = beta * z;
   let h = exp_nonpositive(-0.5 * abs(t));
   let l = log1p_unit(h * h) / beta;
   let neg = select(l, (h / beta) * h, t < vec4(-20.0));
@@ -344,10 +344,11 @@ fn selu_backward_params(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   return selu_backward(z, dy, k.sqrt_m, k.shift, k.shift + COLD_SHIFT, k.cold_z, k.floor);
 }
 
-// celu(z) = z for z > 0, α·(e^(z/α) − 1) otherwise; z/α is clamped for finite z (it may overflow).
-// Where |z/α| < 2^-12 (z/α may even underflow, for a huge α) it is z·(1 + z/(2α)), to f32 precision.
+// celu(z) = z for z > 0, α·(e^(z/α) − 1) otherwise; z/α may overflow to −∞, where expm1 is −1 as for
+// any argument below −88. Where |z/α| < 2^-12 (z/α may even underflow, for a huge α) it is
+// z·(1 + z/(2α)), to f32 precision.
 fn celu_forward(z: vec4<f32>, alpha: f32) -> vec4<f32> {
-  let a = select(select(clamp_all(z / alpha, 1e4), z, is_inf(z)), vec4(0.0), z > vec4(0.0));
+  let a = select(z / alpha, vec4(0.0), z > vec4(0.0));
   let neg = select(alpha * expm1_nonpositive(a), z * (1.0 + 0.5 * a), abs(a) < vec4(0.000244140625));
   return select(neg, z, z > vec4(0.0));
 }
@@ -359,9 +360,9 @@ fn celu_backward(z: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
   return select(((dy * b.h) * b.h) * b.scale, dy, z > vec4(0.0));
 }
 
-// celu' alone: e^(z/α) for z <= 0, 0 below the normal range.
+// celu' alone: e^(z/α) for z <= 0, 0 below the normal range (z/α = −∞ included).
 fn celu_derivative(z: vec4<f32>, alpha: f32) -> vec4<f32> {
-  let a = select(select(clamp_all(z / alpha, 1e4), z, is_inf(z)), vec4(0.0), z > vec4(0.0));
+  let a = select(z / alpha, vec4(0.0), z > vec4(0.0));
   return select(exp_nonpositive(a), vec4(1.0), z > vec4(0.0));
 }
 
