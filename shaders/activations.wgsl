@@ -119,6 +119,11 @@ fn elu_backward_params(z: vec4<f32>, dy: vec4<f32>, alpha: f32) -> vec4<f32> {
   return elu_backward(z, dy, k.sqrt_m, k.shift, k.shift + COLD_SHIFT, k.cold_z, k.floor);
 }
 
+fn elu_derivative_params(z: vec4<f32>, alpha: f32) -> vec4<f32> {
+  let k = exp_half_constants(alpha);
+  return elu_derivative(z, k.sqrt_m, k.shift, k.shift + COLD_SHIFT, k.cold_z, k.floor);
+}
+
 fn sigmoid_forward(z: vec4<f32>) -> vec4<f32> {
   // e = e^-|z| <= 1 never overflows; each sign gets the form without cancellation.
   let e = exp_nonpositive(-abs(z));
@@ -342,6 +347,11 @@ fn selu_derivative(z: vec4<f32>, sqrt_c_m: f32, shift: i32, cold_shift: i32, col
 fn selu_backward_params(z: vec4<f32>, dy: vec4<f32>) -> vec4<f32> {
   let k = exp_half_constants(SELU_LAMBDA_ALPHA);
   return selu_backward(z, dy, k.sqrt_m, k.shift, k.shift + COLD_SHIFT, k.cold_z, k.floor);
+}
+
+fn selu_derivative_params(z: vec4<f32>) -> vec4<f32> {
+  let k = exp_half_constants(SELU_LAMBDA_ALPHA);
+  return selu_derivative(z, k.sqrt_m, k.shift, k.shift + COLD_SHIFT, k.cold_z, k.floor);
 }
 
 // celu(z) = z for z > 0, α·(e^(z/α) − 1) otherwise; z/α may overflow to −∞, where expm1 is −1 as for

@@ -151,18 +151,26 @@ function checkRequest(r: WgslRequest, caller: string): { act: ElementwiseActivat
  * The WGSL function of the table that computes `mode` from z (and dy), and its arguments after them
  * with how each is made from the parameters: the parameters themselves in table order, or, for a
  * mode whose table function takes host constants and has no `fromParams` form, those constants.
+ * The derivative is the table's own derivative form where it has one (no dy), as the kernels run it,
+ * else backward with dy = 1 (`withDy`).
  */
-function tableFunction(act: ElementwiseActivation, name: string, mode: Mode): { fn: string; args: readonly (readonly [string, HostConstant])[] } {
-  const key = mode === 'forward' ? 'forward' : 'backward';
+function tableFunction(act: ElementwiseActivation, name: string, mode: Mode): {
+  fn: string; args: readonly (readonly [string, HostConstant])[]; withDy: boolean;
+} {
+  const own = mode === 'derivative' && act.wgsl.derivative !== undefined;
+  const key = mode === 'forward' ? 'forward' : own ? 'derivative' : 'backward';
+  const table = own ? act.wgsl.derivative! : act.wgsl[mode === 'forward' ? 'forward' : 'backward'];
+  const withDy = mode === 'backward' || (mode === 'derivative' && !own);
   const params = Object.keys(act.params).map((p) => [p, { type: 'f32', value: (q: Readonly<Record<string, number>>) => q[p]! }] as const);
   const fromParams = act.wgsl.fromParams?.[key];
-  if (fromParams) return { fn: fromParams, args: params };
-  const constants = act.hostConstants?.[key];
-  if (!constants) return { fn: act.wgsl[key], args: params };
+  if (fromParams) return { fn: fromParams, args: params, withDy };
+  // The derivative form takes backward's host constants (functionArgs in src/gpu/kernels.ts).
+  const constants = act.hostConstants?.[mode === 'forward' ? 'forward' : 'backward'];
+  if (!constants) return { fn: table, args: params, withDy };
   const args = Object.entries(constants);
   const int = args.find(([, c]) => c.type !== 'f32');
   if (int) throw new Error(`wgsl: ${name} ${key} takes the ${int[1].type} host constant ${int[0]}; give it a wgsl.fromParams.${key}`);
-  return { fn: act.wgsl[key], args };
+  return { fn: table, args, withDy };
 }
 
 /**
@@ -186,12 +194,12 @@ export function wgslFunctions(requests: readonly WgslRequest[], options: { reado
     const entry = `${prefix}${name}_${mode}_${width === 4 ? 'vec4' : 'f32'}`;
     if (wrappers.has(entry)) continue;
     if (names.has(entry.slice(prefix.length))) throw new Error(`wgsl: the entry ${entry} would collide with the shaders' ${entry.slice(prefix.length)}`);
-    const { fn, args: made } = tableFunction(act, name, mode);
+    const { fn, args: made, withDy } = tableFunction(act, name, mode);
     const defaults = resolveParams(name, {});
     const params = made.map(([p, c]) => ({ name: p, default: Math.fround(c.value(defaults)) }));
     if (!byName.has(fn)) throw new Error(`wgsl: ${name}'s WGSL function ${fn} is not in the shaders`);
     const lift = (v: string) => (width === 4 ? v : `vec4(${v})`);
-    const dy = mode === 'backward' ? [lift('dy')] : mode === 'derivative' ? ['vec4(1.0)'] : [];
+    const dy = !withDy ? [] : mode === 'backward' ? [lift('dy')] : ['vec4(1.0)'];
     const args = [lift('z'), ...dy, ...params.map((p) => p.name)].join(', ');
     const signature = [`z: ${T}`, ...(mode === 'backward' ? [`dy: ${T}`] : []), ...params.map((p) => `${p.name}: f32`)].join(', ');
     const what = mode === 'forward' ? 'f(z)' : mode === 'derivative' ? "f'(z)" : "dy·f'(z)";

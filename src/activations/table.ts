@@ -43,7 +43,7 @@ export interface ElementwiseActivation {
      * (hardSigmoid has none: its slope's ends need exact sums that some compilers optimise away, so
      * its export takes the host constants, see wgsl.args.)
      */
-    readonly fromParams?: { readonly forward?: string; readonly backward?: string };
+    readonly fromParams?: { readonly forward?: string; readonly backward?: string; readonly derivative?: string };
     /**
      * f'(z) alone, for the derivative mode, taking backward's arguments without dy. Without one the
      * derivative mode runs backward with dy = 1, whose chain of products keeps dy·f' from underflowing
@@ -298,7 +298,7 @@ const ELEMENTWISE_TABLE = {
         samples: [0.5, 2.5, 1e-3, 1e30], fuzz: [1e-3, 1e3],
       },
     },
-    wgsl: { forward: 'elu_forward', backward: 'elu_backward', derivative: 'elu_derivative', fromParams: { backward: 'elu_backward_params' } },
+    wgsl: { forward: 'elu_forward', backward: 'elu_backward', derivative: 'elu_derivative', fromParams: { backward: 'elu_backward_params', derivative: 'elu_derivative_params' } },
     hostConstants: { backward: expHalfBackward((p) => p.alpha!) },
     forward: nanOr((z, p) => (z > 0 ? z : p.alpha! * Math.expm1(z))),
     derivative: nanOr((z, p) => (z > 0 ? 1 : positive(p.alpha! * Math.exp(z), z))),
@@ -573,7 +573,7 @@ const ELEMENTWISE_TABLE = {
     formula: 'λ·z if z > 0, else λ·α·(eᶻ − 1); λ = 1.0507009873554805, α = 1.6732632423543772',
     derivativeFormula: 'λ if z > 0, else λ·α·eᶻ (λα at 0)',
     params: {},
-    wgsl: { forward: 'selu_forward', backward: 'selu_backward', derivative: 'selu_derivative', fromParams: { backward: 'selu_backward_params' } },
+    wgsl: { forward: 'selu_forward', backward: 'selu_backward', derivative: 'selu_derivative', fromParams: { backward: 'selu_backward_params', derivative: 'selu_derivative_params' } },
     hostConstants: { backward: expHalfBackward(() => SELU_LAMBDA * SELU_ALPHA) },
     forward: nanOr((z) => (z > 0 ? SELU_LAMBDA * z : SELU_LAMBDA * SELU_ALPHA * expm1(z))),
     derivative: nanOr((z) => (z > 0 ? SELU_LAMBDA : positive(SELU_LAMBDA * SELU_ALPHA * Math.exp(z), z))),

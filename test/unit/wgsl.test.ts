@@ -36,6 +36,19 @@ describe('wgsl.function', () => {
     expect(wgsl.function('gelu', 'forward').params).toEqual([]);
   });
 
+  test('the derivative is the table\'s own derivative form where it has one, as the kernels run it, else backward with dy = 1', () => {
+    expect(wgsl.function('celu', 'derivative').code).toContain('return act_celu_derivative(z, alpha);');
+    expect(wgsl.function('softsign', 'derivative', { width: 1 }).code).toContain('return act_softsign_derivative(vec4(z)).x;');
+    expect(wgsl.function('elu', 'derivative').code).toContain('return act_elu_derivative_params(z, alpha);');
+    expect(wgsl.function('selu', 'derivative').code).toContain('return act_selu_derivative_params(z);');
+    expect(wgsl.function('sigmoid', 'derivative').code).toContain('return act_sigmoid_backward(z, vec4(1.0));');
+    expect(wgsl.function('hardSigmoid', 'derivative').code).toContain('return act_hard_sigmoid_backward(z, vec4(1.0), alpha, z_below, z_above);');
+    const withForm = ELEMENTWISE_NAMES.filter((n) => ELEMENTWISE[n].wgsl.derivative);
+    expect(withForm).toEqual(['elu', 'selu', 'celu', 'softplus', 'logSigmoid', 'softsign'].sort((a, b) =>
+      ELEMENTWISE_NAMES.indexOf(a as never) - ELEMENTWISE_NAMES.indexOf(b as never)));
+    for (const name of withForm) expect(wgsl.function(name, 'derivative').code).not.toMatch(/return act_\w+\(z, vec4\(1\.0\)/);
+  });
+
   test('modes with host constants: elu and selu make them in WGSL from the parameters; hardSigmoid takes them, from wgsl.args', () => {
     const withConstants = ELEMENTWISE_NAMES.filter((n) => ELEMENTWISE[n].hostConstants);
     expect(withConstants).toEqual(['elu', 'selu', 'hardSigmoid']);
