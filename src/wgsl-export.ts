@@ -158,14 +158,16 @@ function tableFunction(act: ElementwiseActivation, name: string, mode: Mode): {
   fn: string; args: readonly (readonly [string, HostConstant])[]; withDy: boolean;
 } {
   const own = mode === 'derivative' && act.wgsl.derivative !== undefined;
-  const key = mode === 'forward' ? 'forward' : own ? 'derivative' : 'backward';
-  const table = own ? act.wgsl.derivative! : act.wgsl[mode === 'forward' ? 'forward' : 'backward'];
+  // Host constants are the forward's or the backward's; the derivative form takes backward's
+  // (functionArgs in src/gpu/kernels.ts).
+  const side = mode === 'forward' ? 'forward' : 'backward';
+  const key = own ? 'derivative' : side;
+  const table = own ? act.wgsl.derivative! : act.wgsl[side];
   const withDy = mode === 'backward' || (mode === 'derivative' && !own);
   const params = Object.keys(act.params).map((p) => [p, { type: 'f32', value: (q: Readonly<Record<string, number>>) => q[p]! }] as const);
   const fromParams = act.wgsl.fromParams?.[key];
   if (fromParams) return { fn: fromParams, args: params, withDy };
-  // The derivative form takes backward's host constants (functionArgs in src/gpu/kernels.ts).
-  const constants = act.hostConstants?.[mode === 'forward' ? 'forward' : 'backward'];
+  const constants = act.hostConstants?.[side];
   if (!constants) return { fn: table, args: params, withDy };
   const args = Object.entries(constants);
   const int = args.find(([, c]) => c.type !== 'f32');
