@@ -77,6 +77,7 @@ function vec4Tail(value: string, halves: boolean): string {
   return `
 @compute @workgroup_size(1)
 fn ${ENTRY_TAIL}() {
+  let p = params;
   let i = params.n / ${perStep}u;
   let live = params.n % ${perStep}u;
   let old = y[params.y_off + i];
@@ -96,9 +97,9 @@ fn ${ENTRY_TAIL}() {
 function wideAccess(backward: boolean): string {
   const g = (bits: string) => (backward ? `f16_widen(${bits})` : 'vec4(1.0)');
   return `
-fn apply8(xw: vec4<u32>${backward ? ', gw: vec4<u32>' : ''}) -> vec4<u32> {
-  let lo = f16_round(apply(f16_widen(xw & vec4(0xffffu)), ${g('gw & vec4(0xffffu)')}));
-  let hi = f16_round(apply(f16_widen(xw >> vec4(16u)), ${g('gw >> vec4(16u)')}));
+fn apply8(xw: vec4<u32>${backward ? ', gw: vec4<u32>' : ''}, p: Params) -> vec4<u32> {
+  let lo = f16_round(apply(f16_widen(xw & vec4(0xffffu)), ${g('gw & vec4(0xffffu)')}, p));
+  let hi = f16_round(apply(f16_widen(xw >> vec4(16u)), ${g('gw >> vec4(16u)')}, p));
   return lo | (hi << vec4(16u));
 }
 `;
@@ -161,7 +162,7 @@ fn ${ENTRY_TAIL}() {
     hx[k] = select(0u, half_x(params.x_off + idx[k]), live[k]);
     ${gatherDy}
   }
-  let h = f16_round(apply(f16_widen(hx), ${dy ? 'f16_widen(hg)' : 'vec4(1.0)'}));
+  let h = f16_round(apply(f16_widen(hx), ${dy ? 'f16_widen(hg)' : 'vec4(1.0)'}, params));
   for (var k = 0u; k < 4u; k++) {
     if (live[k]) {
       store1_y(params.y_off + idx[k], h[k]);
@@ -252,17 +253,17 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
     throw new Error(`elementwiseShader: ${act.wgsl.backward} has no ${mode} from the output`);
   }
   const backward = v.fromOutput ? act.fromOutput!.wgsl : act.wgsl.backward;
-  const params = functionArgs(act, mode, v.fromOutput).map(([k]) => `, params.${k}`).join('');
+  const params = functionArgs(act, mode, v.fromOutput).map(([k]) => `, p.${k}`).join('');
   const apply = mode === 'forward' ? `${act.wgsl.forward}(z${params})`
     : mode === 'derivative' && act.wgsl.derivative ? `${act.wgsl.derivative}(z${params})` : `${backward}(z, g${params})`;
   // Packed halves: step i is the four elements from position head + 4i of each operand.
   const at = (offset: string) => `params.${offset} + (params.y_off & 1u) + 4u * i`;
   const x = packed ? `load4_x(${at('x_off')})` : load(xArray, 'x_off');
   const dy = !needsDy ? 'vec4(1.0)' : packed ? `load4_dy(${at('dy_off')})` : load(dyArray, 'dy_off');
-  const wideValue = `apply8(${word(xArray, 'x_off')}${needsDy ? `, ${word(dyArray, 'dy_off')}` : ''})`;
+  const wideValue = `apply8(${word(xArray, 'x_off')}${needsDy ? `, ${word(dyArray, 'dy_off')}` : ''}, p)`;
   const step = packed
-    ? `store4_y(${at('y_off')}, apply(${x}, ${dy}));`
-    : `y[params.y_off + i] = ${wide ? wideValue : `apply(${x}, ${dy})${vec ? '' : '.x'}`};`;
+    ? `store4_y(${at('y_off')}, apply(${x}, ${dy}, p));`
+    : `y[params.y_off + i] = ${wide ? wideValue : `apply(${x}, ${dy}, p)${vec ? '' : '.x'}`};`;
   const kernel = fillTemplate(elementwiseWgsl, {
     PARAMS: elementwiseParams(act, mode, v.fromOutput).wgsl(),
     STORE: store,
@@ -274,7 +275,7 @@ export function elementwiseShader(act: ElementwiseActivation, mode: Mode, v: Ele
     // vec4, f16vec4: the whole 16 bytes, the partial last ones are the tail's; f16: the whole steps after the head.
     COUNT: packed ? '(params.n - (params.y_off & 1u)) / 4u' : wide ? 'params.n / 8u' : vec ? 'params.n / 4u' : 'params.n',
     STEP: step,
-    TAIL: wide ? vec4Tail(wideValue, true) : vec ? vec4Tail(`apply(${x}, ${dy})`, false) : '',
+    TAIL: wide ? vec4Tail(wideValue, true) : vec ? vec4Tail(`apply(${x}, ${dy}, p)`, false) : '',
     ACCESS: packed ? packedAccess(xArray, needsDy ? dyArray : undefined) : wide ? wideAccess(needsDy) : '',
   });
   return `${mathWgsl}\n${specialWgsl}\n${activationsWgsl}\n${packed || wide ? f16Wgsl : ''}\n${act.wgsl.source ?? ''}\n${kernel}`;

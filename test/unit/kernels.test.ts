@@ -20,17 +20,17 @@ describe('elementwiseShader', () => {
     const plain = elementwiseShader(act, 'backward', { vector: 'vec4', xIsY: false, dyIsY: false });
     expect(plain).toMatch(/@binding\(3\) var<storage, read> dy/);
     expect(plain).toMatch(/tanh_backward\(z, g\)/);
-    expect(plain).toMatch(/apply\(x\[params.x_off \+ i\], dy\[params.dy_off \+ i\]\)/);
+    expect(plain).toMatch(/apply\(x\[params.x_off \+ i\], dy\[params.dy_off \+ i\], p\)/);
     const inPlace = elementwiseShader(act, 'backward', { vector: 'scalar', xIsY: true, dyIsY: true });
     expect(inPlace).not.toMatch(/@binding\(1\)|@binding\(3\)/);
-    expect(inPlace).toMatch(/apply\(vec4\(y\[params.x_off \+ i\]\), vec4\(y\[params.dy_off \+ i\]\)\)/);
+    expect(inPlace).toMatch(/apply\(vec4\(y\[params.x_off \+ i\]\), vec4\(y\[params.dy_off \+ i\]\), p\)/);
   });
 
   test('f16: packed u32 storage, integer conversions only, the same f32 function, a tail for the shared u32s', () => {
     const code = elementwiseShader(ELEMENTWISE.tanh, 'backward', { vector: 'f16', xIsY: false, dyIsY: false });
     expect(code).toMatch(/var<storage, read_write> y: array<u32>/);
     expect(code).toMatch(/@binding\(1\) var<storage, read> x: array<u32>/);
-    expect(code).toMatch(/store4_y\(params.y_off \+ \(params.y_off & 1u\) \+ 4u \* i, apply\(load4_x\(.*\), load4_dy\(.*\)\)\)/);
+    expect(code).toMatch(/store4_y\(params.y_off \+ \(params.y_off & 1u\) \+ 4u \* i, apply\(load4_x\(.*\), load4_dy\(.*\), p\)\)/);
     expect(code).toMatch(/tanh_backward\(z, g\)/);
     expect(code).toMatch(/fn tail\(\)/);
     // WGSL's own conversions leave rounding to the implementation: never used.
@@ -44,20 +44,20 @@ describe('elementwiseShader', () => {
     const code = elementwiseShader(ELEMENTWISE.tanh, 'backward', { vector: 'f16vec4', xIsY: false, dyIsY: false });
     expect(code).toMatch(/var<storage, read_write> y: array<vec4<u32>>/);
     expect(code).toMatch(/@binding\(3\) var<storage, read> dy: array<vec4<u32>>/);
-    expect(code).toMatch(/y\[params.y_off \+ i\] = apply8\(x\[params.x_off \+ i\], dy\[params.dy_off \+ i\]\);/);
+    expect(code).toMatch(/y\[params.y_off \+ i\] = apply8\(x\[params.x_off \+ i\], dy\[params.dy_off \+ i\], p\);/);
     expect(code).toMatch(/f16_widen\(xw & vec4\(0xffffu\)\), f16_widen\(gw & vec4\(0xffffu\)\)/);
     expect(code).toMatch(/let live = params.n % 8u;[^]*\(old & ~mask\) \| \(apply8\(/);
     expect(code.replace(/\/\/.*$/gm, '')).not.toMatch(/pack2x16float|unpack2x16float|[^_]f16\(|enable f16/);
     const inPlace = elementwiseShader(ELEMENTWISE.relu, 'forward', { vector: 'f16vec4', xIsY: true, dyIsY: false });
     expect(inPlace).not.toMatch(/@binding\(1\)|@binding\(3\)|gw/);
-    expect(inPlace).toMatch(/apply\(f16_widen\(xw >> vec4\(16u\)\), vec4\(1.0\)\)/);
-    expect(inPlace).toMatch(/apply8\(y\[params.x_off \+ i\]\)/);
+    expect(inPlace).toMatch(/apply\(f16_widen\(xw >> vec4\(16u\)\), vec4\(1.0\), p\)/);
+    expect(inPlace).toMatch(/apply8\(y\[params.x_off \+ i\], p\)/);
   });
 
   test('the derivative mode is backward with dy = 1, and binds no dy', () => {
     const code = elementwiseShader(ELEMENTWISE.sigmoid, 'derivative', { vector: 'vec4', xIsY: false, dyIsY: false });
     expect(code).toMatch(/sigmoid_backward\(z, g\)/);
-    expect(code).toMatch(/apply\(x\[params.x_off \+ i\], vec4\(1.0\)\)/);
+    expect(code).toMatch(/apply\(x\[params.x_off \+ i\], vec4\(1.0\), p\)/);
     expect(code).not.toMatch(/@binding\(3\)/);
   });
 });
@@ -66,7 +66,10 @@ describe('uniform layouts: one declaration for the WGSL struct and the packing',
   test('an activation\'s parameters reach its functions by name, after the dispatch fields', () => {
     const code = elementwiseShader(ELEMENTWISE.elu, 'forward', { vector: 'vec4', xIsY: false, dyIsY: false });
     expect(code).toContain('struct Params {\n  n: u32,\n  x_off: u32,\n  dy_off: u32,\n  y_off: u32,\n  alpha: f32,\n}');
-    expect(code).toMatch(/elu_forward\(z, params\.alpha\)/);
+    expect(code).toMatch(/elu_forward\(z, p\.alpha\)/);
+    // The uniforms are read once per invocation, before the loop, not in each step's apply.
+    expect(code).toMatch(/let p = params;\n  let first = /);
+    expect(code.match(/fn apply\([^]*?\n}/)![0]).not.toMatch(/params\./);
     expect(elementwiseParams(ELEMENTWISE.relu).fields.map(([name]) => name)).toEqual(['n', 'x_off', 'dy_off', 'y_off']);
   });
 
@@ -78,16 +81,16 @@ describe('uniform layouts: one declaration for the WGSL struct and the packing',
     expect(layout.fields.slice(4)).toEqual([['alpha', 'f32'], ['beta', 'f32']]);
     expect(layout.bytes).toBe(32); // 6 words, rounded up to 16 bytes
     expect(elementwiseShader(two, 'backward', { vector: 'scalar', xIsY: false, dyIsY: false })).toMatch(
-      /elu_backward\(z, g, params\.alpha, params\.beta\)/,
+      /elu_backward\(z, g, p\.alpha, p\.beta\)/,
     );
   });
 
   test('host constants replace the parameters of the modes that have them, and are computed from them', () => {
     const code = elementwiseShader(ELEMENTWISE.elu, 'backward', { vector: 'vec4', xIsY: false, dyIsY: false });
-    expect(code).toMatch(/elu_backward\(z, g, params\.sqrt_alpha_m, params\.shift, params\.cold_shift, params\.cold_z, params\.floor\)/);
+    expect(code).toMatch(/elu_backward\(z, g, p\.sqrt_alpha_m, p\.shift, p\.cold_shift, p\.cold_z, p\.floor\)/);
     // The derivative mode's own function takes backward's constants, without dy.
     const derivative = elementwiseShader(ELEMENTWISE.elu, 'derivative', { vector: 'vec4', xIsY: false, dyIsY: false });
-    expect(derivative).toMatch(/return elu_derivative\(z, params\.sqrt_alpha_m, params\.shift, params\.cold_shift, params\.cold_z, params\.floor\);/);
+    expect(derivative).toMatch(/return elu_derivative\(z, p\.sqrt_alpha_m, p\.shift, p\.cold_shift, p\.cold_z, p\.floor\);/);
     // Without one, derivative is backward with dy = 1.
     expect(elementwiseShader(ELEMENTWISE.sigmoid, 'derivative', { vector: 'vec4', xIsY: false, dyIsY: false })).toMatch(/return sigmoid_backward\(z, g\);/);
     expect(elementwiseParams(ELEMENTWISE.elu, 'backward').fields.slice(4).map(([, type]) => type)).toEqual(['f32', 'i32', 'i32', 'f32', 'f32']);
